@@ -1,0 +1,3 @@
+"""A clickstream collector compatible with Divolte Collector."""
+
+__version__ = "0.1.0"

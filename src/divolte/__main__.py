@@ -1,0 +1,3 @@
+from divolte.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,60 @@
+"""The event model: what a source hands to the mappings.
+
+An event is plain data. Sources build it from a request (browser beacon or JSON
+body); enrichment fills in the flags; mappings read it and produce records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SourceKind = Literal["browser", "json"]
+
+
+@dataclass(slots=True)
+class RequestInfo:
+    """The parts of the HTTP request that mappings may look at."""
+
+    remote_host: str
+    """Client address rendered the way the reference does (PROTOCOL §2.16)."""
+    user_agent: str | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    """Header lines in arrival order; names lower-cased."""
+    cookies: dict[str, str] = field(default_factory=dict)
+    query: dict[str, list[str]] = field(default_factory=dict)
+    """The decoded query parameters (every value, in order)."""
+
+
+@dataclass(slots=True)
+class Event:
+    """One parsed event (PROTOCOL §2.2 for browser events, §3.2 for JSON events)."""
+
+    source_kind: SourceKind
+    source_name: str
+    party_id: str
+    """Normalised identifier (PROTOCOL §2.9)."""
+    session_id: str
+    event_id: str
+    new_party: bool
+    first_in_session: bool
+    client_timestamp: int
+    """Milliseconds since the epoch, as sent by the client."""
+    timestamp: int
+    """Server time in milliseconds since the epoch when the request was handled."""
+    request: RequestInfo
+    page_view_id: str | None = None
+    event_type: str | None = None
+    location: str | None = None
+    referer: str | None = None
+    screen_width: int | None = None
+    screen_height: int | None = None
+    device_pixel_ratio: int | None = None
+    viewport_width: int | None = None
+    viewport_height: int | None = None
+    corrupt: bool = False
+    duplicate: bool = False
+    parameters_text: str | None = None
+    """Raw custom parameters: mincode for browser events; decoded lazily."""
+    parameters_json: Any = None
+    """Custom parameters of JSON events (already a JSON tree)."""
