@@ -14,16 +14,42 @@ SourceKind = Literal["browser", "json"]
 
 @dataclass(slots=True)
 class RequestInfo:
-    """The parts of the HTTP request that mappings may look at."""
+    """The parts of the HTTP request that mappings may look at.
+
+    Headers stay raw bytes until a mapping asks for one: most events only need the
+    user agent, and decoding every header line would cost on every beacon.
+    """
 
     remote_host: str
     """Client address rendered the way the reference does (PROTOCOL §2.16)."""
-    user_agent: str | None = None
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    """Header lines in arrival order; names lower-cased."""
-    cookies: dict[str, str] = field(default_factory=dict)
+    raw_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    """Header lines in arrival order, names as sent."""
     query: dict[str, list[str]] = field(default_factory=dict)
     """The decoded query parameters (every value, in order)."""
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value of header ``name`` (case-insensitive), in arrival order."""
+        wanted = name.lower().encode("latin-1")
+        return [v.decode("latin-1") for k, v in self.raw_headers if k.lower() == wanted]
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name``, or None."""
+        values = self.header_values(name)
+        return values[0] if values else None
+
+    @property
+    def user_agent(self) -> str | None:
+        return self.header("user-agent")
+
+    def cookies(self) -> dict[str, str]:
+        """Cookies sent with the request; the last occurrence of a name wins."""
+        jar: dict[str, str] = {}
+        for line in self.header_values("cookie"):
+            for piece in line.split(";"):
+                name, sep, value = piece.strip().partition("=")
+                if sep and name:
+                    jar[name] = value
+        return jar
 
 
 @dataclass(slots=True)

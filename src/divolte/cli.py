@@ -1,0 +1,85 @@
+"""The ``divolte-collector`` command.
+
+    divolte-collector [--config FILE]        run the collector (also: ``run``)
+    divolte-collector avro-cat FILE...       print Avro records as JSON lines
+
+The configuration file may also be named by ``DIVOLTE_CONF``; without one the collector
+runs on the built-in defaults (the reference's defaults).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from divolte import __version__
+
+log = logging.getLogger("divolte.server")
+
+LOG_FORMAT = "%(asctime)s [%(threadName)s] %(levelname)-6s[%(name)s]: %(message)s"
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format=LOG_FORMAT, stream=sys.stdout)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from divolte.app import serve
+    from divolte.config import load_config
+    from divolte.errors import ConfigError
+
+    path = args.config or os.environ.get("DIVOLTE_CONF") or None
+    try:
+        config = load_config(path)
+    except ConfigError as error:
+        for problem in error.problems:
+            log.error("%s", problem)
+        log.error("There are configuration errors. Exiting server.")
+        return 1
+    log.info("Divolte collector %s; configuration: %s", __version__, path or "built-in defaults")
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux and macOS
+        pass
+    try:
+        return asyncio.run(serve(config))
+    except ConfigError as error:
+        for problem in error.problems:
+            log.error("%s", problem)
+        log.error("There are configuration errors. Exiting server.")
+        return 1
+
+
+def _avro_cat(args: argparse.Namespace) -> int:
+    from divolte.avro_cat import main as avro_cat_main
+
+    return avro_cat_main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="divolte-collector",
+        description="Clickstream collector compatible with Divolte Collector.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--log-level", default="info", help="root log level (default: info)")
+    commands = parser.add_subparsers(dest="command")
+    run = commands.add_parser("run", help="run the collector (the default command)")
+    parser.add_argument("--config", "-c", help="HOCON configuration file (or $DIVOLTE_CONF)")
+    run.add_argument("--config", "-c", default=argparse.SUPPRESS, help="same as above")
+    cat = commands.add_parser("avro-cat", help="print the records of Avro files as JSON lines")
+    cat.add_argument("rest", nargs=argparse.REMAINDER, help="files and options (see avro-cat -h)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.log_level)
+    if args.command == "avro-cat":
+        return _avro_cat(args)
+    return _run(args)

@@ -1,0 +1,52 @@
+"""The demo page under ``/`` (``serve_static_resources``), served from the package."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from divolte.http import responses
+from divolte.http.request import Request
+
+_CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "application/javascript",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+}
+
+
+class StaticPages:
+    """Every file of ``divolte/static`` loaded once; ``/`` means ``/index.html``."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, tuple[str, bytes]] = {}
+        for entry in resources.files("divolte").joinpath("static").iterdir():
+            suffix = "." + entry.name.rsplit(".", 1)[-1]
+            if entry.is_file() and suffix in _CONTENT_TYPES:
+                self._files["/" + entry.name] = (_CONTENT_TYPES[suffix], entry.read_bytes())
+
+    def __call__(self, request: Request) -> None:
+        path = "/index.html" if request.path == "/" else request.path
+        found = self._files.get(path)
+        if found is None:
+            request.send(responses.not_found(keep_alive=request.keep_alive))
+            return
+        if request.method not in ("GET", "HEAD"):
+            request.send(
+                responses.method_not_allowed(
+                    request.method, "GET, HEAD", keep_alive=request.keep_alive
+                )
+            )
+            return
+        content_type, body = found
+        request.send(
+            responses.simple(
+                200,
+                body,
+                [("Content-Type", content_type), ("Cache-Control", "no-cache")],
+                keep_alive=request.keep_alive,
+                send_body=request.method == "GET",
+            )
+        )

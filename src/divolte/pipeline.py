@@ -1,0 +1,63 @@
+"""Event → duplicate flag → every mapping of its source → encoded record → every sink.
+
+This is the whole per-event path after a source has parsed a request; it runs on the
+event loop right after the response was written, so it must stay cheap: the mapping and
+the encoder are plain callables resolved at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from divolte.dedup import DuplicateMemory
+from divolte.errors import DivolteError
+from divolte.event import Event
+from divolte.observe import Happenings
+from divolte.sinks.runner import SinkRunner
+from divolte.types import Record
+
+
+@dataclass(frozen=True, slots=True)
+class MappingRoute:
+    name: str
+    build: Callable[[Event], Record]
+    encode: Callable[[Record], bytes]
+    sinks: Sequence[SinkRunner]
+    discard_corrupted: bool = False
+    discard_duplicates: bool = False
+
+
+class Pipeline:
+    def __init__(
+        self,
+        duplicates: DuplicateMemory,
+        routes_by_source: dict[str, list[MappingRoute]],
+        happenings: Happenings,
+    ) -> None:
+        self._duplicates = duplicates
+        self._routes = routes_by_source
+        self._happenings = happenings
+
+    def __call__(self, event: Event) -> None:
+        happenings = self._happenings
+        event.duplicate = self._duplicates.is_duplicate(
+            event.party_id, event.session_id, event.event_id
+        )
+        if event.duplicate:
+            happenings.event_flagged(event.source_name, "duplicate")
+        if event.corrupt:
+            happenings.event_flagged(event.source_name, "corrupt")
+        for route in self._routes.get(event.source_name, ()):
+            if (route.discard_corrupted and event.corrupt) or (
+                route.discard_duplicates and event.duplicate
+            ):
+                continue
+            try:
+                data = route.encode(route.build(event))
+            except DivolteError as error:
+                happenings.record_failed(route.name, str(error))
+                continue
+            happenings.record_produced(route.name)
+            for sink in route.sinks:
+                sink.enqueue(data)
