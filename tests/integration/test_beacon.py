@@ -214,7 +214,7 @@ def test_optional_fields_absent_or_unparseable(collector_factory: Any) -> None:
     assert record["viewportPixelWidth"] is None
     assert record["viewportPixelHeight"] is None
     assert record["screenPixelWidth"] is None
-    assert record["screenPixelHeight"] == 683  # "sj" in base 36
+    assert record["screenPixelHeight"] == int("sj", 36)
     assert record["eventType"] == "unknown"
 
 

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from divolte.base36 import to_base36
-from divolte.mincode import UNDEFINED, MincodeError, decode, encode, to_json_text
+from divolte.mincode import MincodeError, decode, to_json_text
+from divolte.mincode_encoder import UNDEFINED, encode
 
 # PROTOCOL §2.8 examples (JSON, mincode) and TESTS §13 extra samples.
 BIG_JSON = (
