@@ -55,12 +55,6 @@ def _run(args: argparse.Namespace) -> int:
         return 1
 
 
-def _avro_cat(args: argparse.Namespace) -> int:
-    from divolte.avro_cat import main as avro_cat_main
-
-    return avro_cat_main(args.rest)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="divolte-collector",
@@ -78,8 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["avro-cat"]:
+        # avro-cat owns its options (e.g. ``--schema`` before the files).
+        from divolte.avro_cat import main as avro_cat_main
+
+        return avro_cat_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     _configure_logging(args.log_level)
-    if args.command == "avro-cat":
-        return _avro_cat(args)
     return _run(args)
