@@ -171,7 +171,7 @@ class Collector:
             )
             browser.register(self.state)
             log.info(
-                "Source %s: tag at %s (%d bytes, %d gzip'd), events at %s",
+                "Source %s: tag at %s (%s bytes, %s gzip'd), events at %s",
                 name,
                 browser.tag_path,
                 tag.plain_size,
@@ -191,6 +191,7 @@ class Collector:
             server_config.shutdown_timeout.seconds,
         )
         flushed = await self.close_sinks()
+        log.info("Totals since start: %s", self.happenings.summary())
         return 0 if flushed else 1
 
     async def close_sinks(self) -> bool:

@@ -43,3 +43,11 @@ class Happenings:
 
     def get(self, *key: str) -> int:
         return self.counts[key]
+
+    def summary(self) -> str:
+        """One line with every count, e.g. for the shutdown log."""
+        if not self.counts:
+            return "no events"
+        return ", ".join(
+            f"{'/'.join(key)}={count}" for key, count in sorted(self.counts.items())
+        )

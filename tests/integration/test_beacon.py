@@ -194,6 +194,7 @@ def test_if_none_match_sentinel_gives_304_and_no_event(
     answer = get(collector.port, encode(QUERY_B, x="si9804"), {"If-None-Match": if_none_match})
     assert answer.status == 304
     assert answer.body == b""
+    assert answer.header("Content-Length") is None
     assert answer.header("ETag") == SENTINEL
     assert collector.stop_and_read() == []
 
@@ -224,3 +225,17 @@ def test_only_first_value_of_repeated_parameter_is_used(collector_factory: Any) 
     (record,) = collector.stop_and_read()
     assert record["eventType"] == "pageView"
     assert record["detectedCorruption"] is True
+
+
+def test_dropped_and_flagged_events_are_counted(collector_factory: Any) -> None:
+    collector = collector_factory()
+    get(collector.port, encode(QUERY_B, p=None))
+    get(collector.port, encode(QUERY_B, c="not base 36!"))
+    get(collector.port, encode(QUERY_B, x="si9805"))
+    assert len(collector.stop_and_read()) == 1
+    log = collector.process.log()
+    assert "events_received/browser=3" in log
+    assert "events_dropped/browser/missing_party_id=1" in log
+    assert "events_dropped/browser/invalid_client_timestamp=1" in log
+    assert "events_flagged/browser/corrupt=1" in log
+    assert "records_produced/default=1" in log

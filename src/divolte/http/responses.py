@@ -44,7 +44,10 @@ def render_head(status: int, headers: Headers, *, server_header: bool = True) ->
 def finish(head: bytes, body: bytes, *, keep_alive: bool, send_body: bool = True) -> bytes:
     """Complete a response whose head came from :func:`render_head`."""
     tail = b"" if keep_alive else b"Connection: close\r\n"
-    length = b"Content-Length: %d\r\n" % len(body)
+    # A 304 carries no body and, here, no Content-Length (RFC 9110 §8.6 allows one only if
+    # it equals the 200's); a HEAD answer declares the length of the body it leaves out.
+    no_length = not send_body and not body
+    length = b"" if no_length else b"Content-Length: %d\r\n" % len(body)
     return b"".join((head, date_line(), length, tail, b"\r\n", body if send_body else b""))
 
 

@@ -82,7 +82,11 @@ class BrowserSource:
         status, headers, body = self._tag.respond(
             accept, None if match is None else match.decode("latin-1")
         )
-        request.send(responses.simple(status, body, headers, keep_alive=request.keep_alive))
+        request.send(
+            responses.simple(
+                status, body, headers, keep_alive=request.keep_alive, send_body=status != 304
+            )
+        )
 
     def handle_beacon(self, request: Request) -> None:
         if if_none_match_hits(request.first_header(b"if-none-match")):
