@@ -48,6 +48,4 @@ class Happenings:
         """One line with every count, e.g. for the shutdown log."""
         if not self.counts:
             return "no events"
-        return ", ".join(
-            f"{'/'.join(key)}={count}" for key, count in sorted(self.counts.items())
-        )
+        return ", ".join(f"{'/'.join(key)}={count}" for key, count in sorted(self.counts.items()))

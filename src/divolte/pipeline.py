@@ -15,7 +15,7 @@ from divolte.errors import DivolteError
 from divolte.event import Event
 from divolte.observe import Happenings
 from divolte.sinks.runner import SinkRunner
-from divolte.types import Record
+from divolte.types import Record, RecordMeta
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,7 @@ class Pipeline:
             happenings.event_flagged(event.source_name, "duplicate")
         if event.corrupt:
             happenings.event_flagged(event.source_name, "corrupt")
+        meta: RecordMeta | None = None
         for route in self._routes.get(event.source_name, ()):
             if (route.discard_corrupted and event.corrupt) or (
                 route.discard_duplicates and event.duplicate
@@ -59,5 +60,7 @@ class Pipeline:
                 happenings.record_failed(route.name, str(error))
                 continue
             happenings.record_produced(route.name)
+            if meta is None:
+                meta = RecordMeta(event.party_id, event.session_id, event.event_id, event.timestamp)
             for sink in route.sinks:
-                sink.enqueue(data)
+                sink.enqueue(data, meta)

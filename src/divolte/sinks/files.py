@@ -34,6 +34,7 @@ from divolte.errors import ConfigError, FatalSinkError
 from divolte.sinks import _file_naming as files
 from divolte.sinks._file_naming import PARTIAL, Unpublished
 from divolte.sinks.avro_container import ContainerWriter
+from divolte.types import RecordMeta
 
 log = logging.getLogger("divolte.sinks.files")
 
@@ -97,7 +98,7 @@ class FileSink:
         if self._unpublished:
             self._retry(self._clock())
 
-    def write(self, record_bytes: bytes) -> None:
+    def write(self, record_bytes: bytes, meta: RecordMeta | None = None) -> None:
         """Append one encoded record, then sync or roll if the policy says so (§2.2)."""
         writer = self._writer
         if writer is None:

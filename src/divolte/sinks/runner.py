@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
-from divolte.types import Sink
+from divolte.types import RecordMeta, Sink
 
 log = logging.getLogger("divolte.sinks")
 
@@ -29,7 +29,7 @@ class SinkRunner:
     def __init__(self, sink: Sink, capacity: int) -> None:
         self.sink = sink
         self.capacity = capacity
-        self._queue: deque[bytes] = deque()
+        self._queue: deque[tuple[bytes, RecordMeta]] = deque()
         self._wakeup = asyncio.Event()
         self._closing = False
         self._full_episode = False
@@ -43,7 +43,7 @@ class SinkRunner:
     def depth(self) -> int:
         return len(self._queue)
 
-    def enqueue(self, record_bytes: bytes) -> bool:
+    def enqueue(self, record_bytes: bytes, meta: RecordMeta) -> bool:
         """Queue one record; False (counted, logged once per episode) when the queue is full."""
         if len(self._queue) >= self.capacity:
             self.refused_full += 1
@@ -58,7 +58,7 @@ class SinkRunner:
         if self._full_episode and len(self._queue) < self.capacity // 2:
             self._full_episode = False
             log.info("Queue of sink %s drained; accepting records again.", self.sink.name)
-        self._queue.append(record_bytes)
+        self._queue.append((record_bytes, meta))
         self.enqueued += 1
         if len(self._queue) == 1:
             self._wakeup.set()
@@ -92,16 +92,18 @@ class SinkRunner:
             batch = deque(self._queue.popleft() for _ in range(count))
             await self._call_with_retry(partial(self._write_batch, batch), batch)
 
-    def _write_batch(self, batch: deque[bytes]) -> None:
+    def _write_batch(self, batch: deque[tuple[bytes, RecordMeta]]) -> None:
         # A record leaves the batch only once the sink took it, so a retry after a failure
         # resumes where the sink stopped instead of writing records twice.
         write = self.sink.write
         while batch:
-            write(batch[0])
+            write(*batch[0])
             batch.popleft()
         self.sink.heartbeat()
 
-    async def _call_with_retry(self, work: Callable[[], None], batch: deque[bytes]) -> None:
+    async def _call_with_retry(
+        self, work: Callable[[], None], batch: deque[tuple[bytes, RecordMeta]]
+    ) -> None:
         backoff = 0.5
         while True:
             try:
