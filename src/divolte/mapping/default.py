@@ -21,7 +21,7 @@ _USER_AGENT_FIELDS = (
 def default_record(event: Event) -> Record:
     """The record the reference's default mapping builds for ``event``.
 
-    The user-agent breakdown stays null until a parser is configured; the raw string is set.
+    The user-agent breakdown stays null here; see ``make_default_mapping``.
     """
     record: Record = {
         "detectedDuplicate": event.duplicate,
