@@ -27,6 +27,7 @@ from divolte.pipeline import MappingRoute, Pipeline
 from divolte.sinks.files import FileSink
 from divolte.sinks.runner import SinkRunner
 from divolte.sources.browser import BrowserSource
+from divolte.sources.json import JsonSource
 from divolte.sources.tag import TagResource
 
 log = logging.getLogger("divolte.server")
@@ -142,9 +143,17 @@ class Collector:
     def _build_sources(self, pipeline: Pipeline) -> None:
         for name, source in self.config.sources.items():
             if not isinstance(source, BrowserSourceConfig):
-                raise ConfigError(
-                    [f"divolte.sources.{name}: JSON sources are not supported by this version yet."]
+                json_source = JsonSource(
+                    name=name,
+                    event_path=source.event_path,
+                    party_id_parameter=source.party_id_parameter,
+                    maximum_body_size=source.maximum_body_size,
+                    on_event=pipeline,
+                    happenings=self.happenings,
                 )
+                json_source.register(self.state)
+                log.info("Source %s: JSON events at %s", name, source.event_path)
+                continue
             js = source.javascript
             tag = TagResource(
                 script_name=js.name,

@@ -21,10 +21,16 @@ class Happenings:
     def event_received(self, source: str) -> None:
         self.counts["events_received", source] += 1
 
-    def event_dropped(self, source: str, reason: str, detail: str = "") -> None:
-        """An event that will never reach a mapping, and why (e.g. ``missing_party_id``)."""
+    def event_dropped(
+        self, source: str, reason: str, detail: str = "", level: int = logging.DEBUG
+    ) -> None:
+        """An event that will never reach a mapping, and why (e.g. ``missing_party_id``).
+
+        Beacons are dropped at DEBUG (browsers with broken cookies would flood the log);
+        JSON sources log at INFO because their senders are programs someone can fix.
+        """
         self.counts["events_dropped", source, reason] += 1
-        log.debug("Dropped event from source %s: %s %s", source, reason, detail)
+        log.log(level, "Dropped event from source %s: %s", source, detail or reason)
 
     def event_flagged(self, source: str, flag: str) -> None:
         self.counts["events_flagged", source, flag] += 1

@@ -34,12 +34,15 @@ class _Refused(Exception):
 class HttpConnection(asyncio.Protocol):
     __slots__ = (
         "_body",
+        "_body_limit",
         "_body_size",
         "_closing",
         "_header_bytes",
         "_headers",
         "_parser",
+        "_path",
         "_peer",
+        "_query",
         "_state",
         "_transport",
         "_url",
@@ -56,6 +59,9 @@ class HttpConnection(asyncio.Protocol):
         self._header_bytes = 0
         self._body: list[bytes] = []
         self._body_size = 0
+        self._body_limit = state.max_body_bytes
+        self._path = "/"
+        self._query = ""
         self._closing = False
         self.busy = False
         """True between the first byte of a request and its response."""
@@ -106,21 +112,35 @@ class HttpConnection(asyncio.Protocol):
             raise _Refused(431)
         self._headers.append((name, value))
 
+    def on_headers_complete(self) -> None:
+        raw_path, _, self._query = self._url.decode("latin-1").partition("?")
+        self._path = canonical_path(raw_path.partition("#")[0])
+        self._body_limit = self._state.body_limits.get(self._path, self._state.max_body_bytes)
+        expects_continue = False
+        for name, value in self._headers:
+            lower = name.lower()
+            if lower == b"content-length" and value.strip().isdigit():
+                # Refuse before reading a body that is announced too large.
+                if int(value) > self._body_limit:
+                    raise _Refused(413)
+            elif lower == b"expect" and value.strip().lower() == b"100-continue":
+                expects_continue = True
+        if expects_continue:
+            self._send_unchecked(b"HTTP/1.1 100 Continue\r\n\r\n")
+
     def on_body(self, body: bytes) -> None:
         self._body_size += len(body)
-        if self._body_size > self._state.max_body_bytes:
+        if self._body_size > self._body_limit:
             raise _Refused(413)
         self._body.append(body)
 
     def on_message_complete(self) -> None:
         parser = self._parser
-        raw_path, _, raw_query = self._url.decode("latin-1").partition("?")
-        raw_path = raw_path.partition("#")[0]
         keep_alive = parser.should_keep_alive() and not self._closing
         request = Request(
             method=parser.get_method().decode("ascii", "replace"),
-            path=canonical_path(raw_path),
-            raw_query=raw_query,
+            path=self._path,
+            raw_query=self._query,
             headers=self._headers,
             peer=self._peer,
             keep_alive=keep_alive,

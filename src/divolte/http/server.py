@@ -43,6 +43,8 @@ class ServerState:
     max_target: int = 65536
     max_header_bytes: int = 65536
     max_body_bytes: int = 1 << 20
+    body_limits: dict[str, int] = field(default_factory=dict)
+    """Per-path body limits (JSON sources), checked while the body arrives."""
     refusing: bool = False
     """Set by the shutdown sequence: new requests get 503 from here on."""
     connections: set[HttpConnection] = field(default_factory=set)
