@@ -13,4 +13,4 @@ def test_configuration_reference_matches_the_model() -> None:
     rendered = describe(load_config(None, env={}), docs=True).rstrip()
     text = DOC.read_text()
     block = text.split("```hocon\n")[-1].split("\n```")[0]
-    assert block == rendered, "regenerate the block at the end of docs/configuration.md"
+    assert block == rendered, "run scripts/regen-config-docs"

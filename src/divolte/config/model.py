@@ -64,6 +64,9 @@ class ServerConfig:
     host: str | None = setting(None, "bind address; unset means the loopback address")
     port: int = setting(8290, "TCP port (default overridden by $DIVOLTE_PORT)")
     use_x_forwarded_for: bool = setting(False, "client address from the last X-Forwarded-For")
+    workers: int | None = setting(
+        None, "worker processes sharing the port; unset means one per CPU core"
+    )
     serve_static_resources: bool = setting(True, "serve the static test page under /")
     debug_requests: bool = setting(False, "log every request and response (never in production)")
     shutdown_delay: Duration = setting(
