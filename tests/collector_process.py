@@ -77,9 +77,14 @@ def start_collector(
 
 
 def file_sink_config(working: Path, publish: Path, extra: str = "") -> str:
-    """A configuration with the default mapping writing Avro files to the given directories."""
+    """A configuration with the default mapping writing Avro files to the given directories.
+
+    One worker process, so that records come out in the order they were sent; tests of
+    several workers override ``global.server.workers`` in ``extra``.
+    """
     return f"""
 divolte {{
+  global.server.workers = 1
   global.hdfs.enabled = true
   sinks.hdfs {{
     type = hdfs

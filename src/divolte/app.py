@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from divolte.config import BrowserSourceConfig, Config, HdfsSinkConfig
@@ -38,6 +40,11 @@ _writer_numbers = itertools.count(1)
 @dataclass
 class Collector:
     config: Config
+    sock: socket.socket
+    duplicates: DuplicateMemory | None = None
+    """Shared by the workers of an instance; a private one is made when None."""
+    worker: int | None = None
+    """Index of this worker process, or None when the collector runs in one process."""
     happenings: Happenings = field(default_factory=Happenings)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     state: ServerState = field(default_factory=ServerState)
@@ -51,11 +58,9 @@ class Collector:
         for runner in self.sinks.values():
             await runner.start()
         log.info("Initialized sinks: [%s]", ", ".join(self.sinks))
-        pipeline = Pipeline(
-            DuplicateMemory(config.global_.mapper.duplicate_memory_size),
-            routes,
-            self.happenings,
-        )
+        if self.duplicates is None:
+            self.duplicates = DuplicateMemory(config.global_.mapper.duplicate_memory_size)
+        pipeline = Pipeline(self.duplicates, routes, self.happenings)
         self._build_sources(pipeline)
         server_config = config.global_.server
         if server_config.use_x_forwarded_for:
@@ -63,10 +68,9 @@ class Collector:
         register_health(self.state, lambda: self.lifecycle.shutting_down)
         if server_config.serve_static_resources:
             self.state.fallback = StaticPages()
-        host = server_config.host or "127.0.0.1"
-        self.server = await listen(self.state, host, server_config.port)
-        addresses = ", ".join(_render(s.getsockname()) for s in self.server.sockets)
-        log.info("Listening on %s", addresses)
+        self.server = await listen(self.state, self.sock)
+        if self.worker is None or self.worker == 1:
+            log.info("Listening on %s", _render(self.sock.getsockname()))
 
     @property
     def port(self) -> int:
@@ -134,11 +138,16 @@ class Collector:
             roll_every=strategy.roll_every.seconds,
             sync_after_records=strategy.sync_file_after_records,
             sync_after_duration=strategy.sync_file_after_duration.seconds,
-            writer_id=str(next(_writer_numbers)),
+            writer_id=self._writer_id(),
         )
         runner = SinkRunner(sink, global_hdfs.buffer_size)
         self.sinks[name] = runner
         return runner
+
+    def _writer_id(self) -> str:
+        """The ``<n>`` of file names: unique per writer within this instance."""
+        number = next(_writer_numbers)
+        return str(number) if self.worker is None else f"{self.worker}-{number}"
 
     def _build_sources(self, pipeline: Pipeline) -> None:
         for name, source in self.config.sources.items():
@@ -221,13 +230,26 @@ def _render(sockname: tuple[object, ...]) -> str:
     return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
 
 
-async def serve(config: Config) -> int:
-    collector = Collector(config)
+async def serve(
+    config: Config,
+    sock: socket.socket,
+    *,
+    duplicates: DuplicateMemory | None = None,
+    worker: int | None = None,
+    ready: Callable[[], None] | None = None,
+) -> int:
+    """Run one collector until it is stopped; ``ready`` is called once it serves."""
+    collector = Collector(config, sock, duplicates, worker)
     collector.lifecycle.install_signal_handlers()
     try:
         await collector.start()
-    except OSError as error:
-        log.error("Cannot listen: %s", error)
+    except (ConfigError, OSError) as error:
+        problems = error.problems if isinstance(error, ConfigError) else [str(error)]
+        for problem in problems:
+            log.error("%s", problem)
+        log.error("The collector cannot start. Exiting.")
         await collector.close_sinks()
         return 1
+    if ready is not None:
+        ready()
     return await collector.run_until_stopped()

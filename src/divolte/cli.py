@@ -10,7 +10,6 @@ runs on the built-in defaults (the reference's defaults).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
@@ -19,7 +18,7 @@ from divolte import __version__
 
 log = logging.getLogger("divolte.server")
 
-LOG_FORMAT = "%(asctime)s [%(threadName)s] %(levelname)-6s[%(name)s]: %(message)s"
+LOG_FORMAT = "%(asctime)s [%(processName)s] %(levelname)-6s[%(name)s]: %(message)s"
 
 
 def _configure_logging(level: str) -> None:
@@ -27,9 +26,9 @@ def _configure_logging(level: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from divolte.app import serve
     from divolte.config import load_config
     from divolte.errors import ConfigError
+    from divolte.supervisor import Supervisor, bind, run_single
 
     path = args.config or os.environ.get("DIVOLTE_CONF") or None
     try:
@@ -40,14 +39,18 @@ def _run(args: argparse.Namespace) -> int:
         log.error("There are configuration errors. Exiting server.")
         return 1
     log.info("Divolte collector %s; configuration: %s", __version__, path or "built-in defaults")
+    server = config.global_.server
+    workers = server.workers or os.cpu_count() or 1
     try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux and macOS
-        pass
+        sock = bind(server.host or "127.0.0.1", server.port)
+    except OSError as error:
+        log.error("Cannot listen on %s:%s: %s", server.host or "127.0.0.1", server.port, error)
+        return 1
+    log.info("Running %d worker process%s.", workers, "" if workers == 1 else "es")
     try:
-        return asyncio.run(serve(config))
+        if workers == 1:
+            return run_single(config, sock)
+        return Supervisor(config, sock, workers).run()
     except ConfigError as error:
         for problem in error.problems:
             log.error("%s", problem)

@@ -453,3 +453,27 @@ def test_moves_across_file_systems_copy_then_rename(
     assert env.published() == [[0, 1, 2]]
     assert [path.name.endswith("-1.avro") for path in env.publish.iterdir()] == [True]
     assert list(env.work.iterdir()) == []
+
+
+def test_a_file_appears_only_locked_and_with_its_header(env: Env) -> None:
+    """A worker starting up must never adopt another worker's file: the file is created under
+    a hidden name, locked, given its header, and only then linked under its real name."""
+    writer = env.sink(roll=3600, writer_id="1-1")
+    env.write(writer, range(3))  # not yet synced: the file holds only its header
+    (partial,) = env.work.glob("*.avro.partial")
+    assert list(env.work.glob(".*")) == []
+    with partial.open("rb") as handle:
+        assert handle.read(4) == b"Obj\x01"
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    env.sink(roll=3600, writer_id="2-1")  # starting recovers leftovers: must leave it alone
+    assert partial.exists()
+    writer.close()
+    assert sorted(read_ts(p) == [0, 1, 2] for p in env.publish.glob("*.avro")) == [True]
+
+
+def test_abandoned_creations_are_removed_at_start(env: Env) -> None:
+    abandoned = env.work / f".20261203170452-divolte-tracking-{HOST}-1-1.avro.partial.creating"
+    abandoned.write_bytes(b"Obj\x01")
+    env.sink(roll=3600)
+    assert not abandoned.exists()

@@ -87,14 +87,7 @@ class ServerState:
         return sum(1 for connection in self.connections if connection.busy)
 
 
-async def listen(state: ServerState, host: str, port: int) -> asyncio.Server:
-    """Start accepting connections on ``host:port``."""
+async def listen(state: ServerState, sock: socket.socket) -> asyncio.Server:
+    """Start accepting connections on an already bound and listening socket."""
     loop = asyncio.get_running_loop()
-    return await loop.create_server(
-        lambda: HttpConnection(state),
-        host=host,
-        port=port,
-        family=socket.AF_UNSPEC,
-        reuse_address=True,
-        backlog=1024,
-    )
+    return await loop.create_server(lambda: HttpConnection(state), sock=sock, backlog=1024)

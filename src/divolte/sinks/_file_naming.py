@@ -15,7 +15,6 @@ that name already exists in either directory (left by an earlier run), so nothin
 from __future__ import annotations
 
 import errno
-import fcntl
 import filecmp
 import logging
 import os
@@ -26,7 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from divolte.sinks.avro_container import ContainerError, ContainerWriter, recover
+from divolte.sinks.avro_container import (
+    CREATING,
+    ContainerError,
+    ContainerWriter,
+    lock_for_writing,
+    recover,
+)
 
 PARTIAL = ".partial"
 CORRUPT = ".corrupt"
@@ -88,6 +93,15 @@ def name_is_free(name: str, working_dir: str, publish_dir: str) -> bool:
     return not (os.path.lexists(partial) or os.path.lexists(os.path.join(publish_dir, name)))
 
 
+def is_abandoned_creation(entry: str, hostname: str) -> bool:
+    """A file whose creation was cut short (see ``ContainerWriter``): it holds no records."""
+    return (
+        entry.startswith(".")
+        and entry.endswith(CREATING)
+        and is_leftover(entry[1:].removesuffix(CREATING), hostname)
+    )
+
+
 def is_leftover(entry: str, hostname: str) -> bool:
     """A ``.partial`` file that a writer on this host created (possibly in an earlier run)."""
     return (
@@ -146,15 +160,19 @@ def fsync_directory(path: str) -> None:
         os.close(fd)
 
 
-def try_lock(fd: int) -> bool:
-    """Take the advisory lock that marks a file as being written; False if a live writer has it."""
+def remove_if_abandoned(path: str) -> None:
+    """Delete a half-created file unless its writer is still creating it."""
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
-        return True  # no locks on this file system: nothing to coordinate with
-    return True
+        return
+    try:
+        if lock_for_writing(fd):
+            os.unlink(path)
+    except OSError as exc:
+        log.warning("Cannot remove abandoned %s: %s", path, exc)
+    finally:
+        os.close(fd)
 
 
 def adopt(path: str, sink: str) -> Unpublished | None:
@@ -168,7 +186,7 @@ def adopt(path: str, sink: str) -> Unpublished | None:
     except OSError:
         return None
     try:
-        if not try_lock(fd) or os.fstat(fd).st_ino != os.stat(path).st_ino:
+        if not lock_for_writing(fd) or os.fstat(fd).st_ino != os.stat(path).st_ino:
             os.close(fd)  # still written, or already published and replaced meanwhile
             return None
         records, valid_length = recover(path)

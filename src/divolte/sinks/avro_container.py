@@ -13,6 +13,7 @@ truncating there gives a valid container holding every record that was synced.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import secrets
 from collections.abc import Iterator
@@ -62,6 +63,26 @@ def encode_header(schema: dict[str, Any], sync_marker: bytes) -> bytes:
     return b"".join(parts)
 
 
+CREATING = ".creating"
+
+
+def creating_name(path: str) -> str:
+    """Where a container file is made before it appears under ``path``."""
+    directory, name = os.path.split(path)
+    return os.path.join(directory, "." + name + CREATING)
+
+
+def lock_for_writing(fd: int) -> bool:
+    """Take the advisory lock that marks a file as being written; False if a live writer has it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True  # no locks on this file system: nothing to coordinate with
+    return True
+
+
 class ContainerWriter:
     """Writes one new container file; the header is durable once the constructor returns."""
 
@@ -71,13 +92,22 @@ class ContainerWriter:
         self.pending: list[bytes] = []
         self.records_synced = 0
         header = encode_header(schema, self.sync_marker)
+        # The file is created under a hidden name, locked, given its header and only then
+        # renamed into place: a worker recovering leftovers never sees a live writer's file
+        # unlocked or without its header.
+        creating = creating_name(path)
         # Unbuffered: after a failed write no bytes may linger in a buffer to be flushed later,
         # past the point where a recovering caller truncates the file.
-        self._file = open(path, "xb", buffering=0)  # noqa: SIM115 - lives as long as the writer
+        self._file = open(creating, "xb", buffering=0)  # noqa: SIM115 - lives with the writer
         try:
+            lock_for_writing(self._file.fileno())
             self._durable_write(header)
+            os.link(creating, path)  # unlike rename, never replaces an existing file
+            os.unlink(creating)
         except BaseException:
             self._file.close()
+            with contextlib.suppress(OSError):
+                os.unlink(creating)
             raise
         self.synced_length = len(header)
 

@@ -91,7 +91,9 @@ class FileSink:
         if problems:
             raise ConfigError(problems)
         for entry in sorted(os.listdir(self.working_dir)):
-            if files.is_leftover(entry, self._hostname):
+            if files.is_abandoned_creation(entry, self._hostname):
+                files.remove_if_abandoned(os.path.join(self.working_dir, entry))
+            elif files.is_leftover(entry, self._hostname):
                 leftover = files.adopt(os.path.join(self.working_dir, entry), self.name)
                 if leftover is not None:
                     self._unpublished.append(leftover)
@@ -177,7 +179,6 @@ class FileSink:
         except OSError as exc:
             self._failed("create", path, exc, now)
             return False
-        files.try_lock(self._writer.fileno())
         self._file_name = self._next_name()
         self._roll_at, self._last_sync, self._since_sync = now + self._roll_every, now, 0
         return True

@@ -1,0 +1,172 @@
+"""Several worker processes sharing one listening socket, and the process that owns them.
+
+Python runs one core per process, so an instance runs N workers (``global.server.workers``,
+default one per core; DESIGN §4). The supervisor binds the socket, creates the duplicate
+memory in shared memory (one per instance, so an exact duplicate is recognised whichever
+worker receives it: case C-09), forks the workers and then only watches:
+
+* SIGTERM or SIGINT is forwarded to every worker as SIGTERM, and each worker runs the whole
+  shutdown sequence itself (health 503, delay, drain, flush). The supervisor closes its copy
+  of the socket at once, so that the listening socket goes away with the last worker.
+  A second signal is forwarded again, which makes the workers cut their waits short.
+* A worker that dies outside a shutdown is logged and replaced.
+* The exit status is 0 only if every worker flushed everything and exited 0.
+
+Workers ignore SIGINT: Ctrl-C in a terminal reaches the whole process group, and only the
+supervisor's forwarded SIGTERM should count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+from multiprocessing.connection import wait
+from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Event as EventType
+from types import FrameType
+
+from divolte.config import Config
+from divolte.dedup import DuplicateMemory
+
+log = logging.getLogger("divolte.supervisor")
+
+_CONTEXT = multiprocessing.get_context("fork")
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket for ``host:port`` (the first address ``host`` resolves to)."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(address)
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def _install_event_loop() -> None:
+    try:
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux and macOS
+        pass
+
+
+def run_single(config: Config, sock: socket.socket) -> int:
+    """One worker in this very process (``workers = 1``): no supervisor needed."""
+    from divolte.app import serve
+
+    _install_event_loop()
+    return asyncio.run(serve(config, sock))
+
+
+def _worker_main(
+    config: Config, sock: socket.socket, memory_name: str, index: int, ready: EventType
+) -> None:
+    from divolte.app import serve
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _install_event_loop()
+    duplicates = DuplicateMemory.attach(memory_name)
+    try:
+        code = asyncio.run(
+            serve(config, sock, duplicates=duplicates, worker=index, ready=ready.set)
+        )
+    finally:
+        duplicates.close()
+    raise SystemExit(code)
+
+
+class Supervisor:
+    def __init__(self, config: Config, sock: socket.socket, workers: int) -> None:
+        self.config = config
+        self.sock: socket.socket | None = sock
+        self.count = workers
+        self.workers: dict[int, BaseProcess] = {}
+        self.ready: dict[int, EventType] = {}
+        self.signals = 0
+        self.forwarded = 0
+        self.failed = False
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.signals += 1
+
+    def _start(self, index: int, memory_name: str) -> None:
+        assert self.sock is not None
+        ready = _CONTEXT.Event()
+        process = _CONTEXT.Process(
+            target=_worker_main,
+            args=(self.config, self.sock, memory_name, index, ready),
+            name=f"worker-{index}",
+        )
+        self.ready[index] = ready
+        process.start()
+        self.workers[index] = process
+        log.info("Started worker %d (pid %s).", index, process.pid)
+
+    def _forward_signals(self) -> None:
+        while self.forwarded < self.signals:
+            self.forwarded += 1
+            if self.forwarded == 1:
+                log.warning("Shutting down: telling %d workers.", len(self.workers))
+                if self.sock is not None:
+                    self.sock.close()
+                    self.sock = None
+            for process in self.workers.values():
+                if process.pid is not None and process.exitcode is None:
+                    os.kill(process.pid, signal.SIGTERM)
+
+    def _reap(self, memory_name: str) -> None:
+        for index, process in list(self.workers.items()):
+            if process.exitcode is None:
+                continue
+            process.join()
+            del self.workers[index]
+            if self.forwarded:
+                log.info("Worker %d exited with status %d.", index, process.exitcode)
+                self.failed |= process.exitcode != 0
+            elif not self.ready[index].is_set():
+                # It never started serving (configuration, directories, …): another try
+                # would fail the same way, so the instance stops.
+                log.error("Worker %d could not start; stopping the collector.", index)
+                self.failed = True
+                self.signals += 1
+            else:
+                log.error(
+                    "Worker %d died (status %s); starting a new one.", index, process.exitcode
+                )
+                self._start(index, memory_name)
+
+    def run(self) -> int:
+        slots = self.config.global_.mapper.duplicate_memory_size
+        memory = DuplicateMemory.create(slots)
+        assert memory.name is not None
+        previous = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            for index in range(1, self.count + 1):
+                self._start(index, memory.name)
+            announced = False
+            while self.workers:
+                wait([p.sentinel for p in self.workers.values()], timeout=0.05)
+                self._forward_signals()
+                self._reap(memory.name)
+                if not announced and all(r.is_set() for r in self.ready.values()):
+                    announced = True
+                    log.info("All %d workers are serving.", self.count)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            memory.close()
+            memory.unlink()
+        log.info("All workers stopped.")
+        return 1 if self.failed else 0
