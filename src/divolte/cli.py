@@ -42,7 +42,7 @@ def _run(args: argparse.Namespace) -> int:
     server = config.global_.server
     workers = server.workers or os.cpu_count() or 1
     try:
-        sock = bind(server.host or "127.0.0.1", server.port)
+        sock = bind(server.host or "127.0.0.1", server.port, listen=workers == 1)
     except OSError as error:
         log.error("Cannot listen on %s:%s: %s", server.host or "127.0.0.1", server.port, error)
         return 1

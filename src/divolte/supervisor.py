@@ -1,14 +1,16 @@
-"""Several worker processes sharing one listening socket, and the process that owns them.
+"""Several worker processes sharing one port, and the process that owns them.
 
 Python runs one core per process, so an instance runs N workers (``global.server.workers``,
-default one per core; DESIGN §4). The supervisor binds the socket, creates the duplicate
-memory in shared memory (one per instance, so an exact duplicate is recognised whichever
-worker receives it: case C-09), forks the workers and then only watches:
+default one per core; DESIGN §4). Each worker listens on the port with ``SO_REUSEPORT``, so
+the kernel spreads connections evenly over them. The supervisor reserves the address first
+(bound, not listening, so it never receives a connection), creates the duplicate memory in
+shared memory (one per instance, so an exact duplicate is recognised whichever worker receives
+it: case C-09), forks the workers and then only watches:
 
 * SIGTERM or SIGINT is forwarded to every worker as SIGTERM, and each worker runs the whole
-  shutdown sequence itself (health 503, delay, drain, flush). The supervisor closes its copy
-  of the socket at once, so that the listening socket goes away with the last worker.
-  A second signal is forwarded again, which makes the workers cut their waits short.
+  shutdown sequence itself (health 503, delay, drain, flush); when a worker stops accepting it
+  closes its socket. A second signal is forwarded again, which makes the workers cut their
+  waits short.
 * A worker that dies outside a shutdown is logged and replaced.
 * The exit status is 0 only if every worker flushed everything and exited 0.
 
@@ -37,15 +39,18 @@ log = logging.getLogger("divolte.supervisor")
 _CONTEXT = multiprocessing.get_context("fork")
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """The listening socket for ``host:port`` (the first address ``host`` resolves to)."""
+def bind(host: str, port: int, *, listen: bool = True) -> socket.socket:
+    """A socket bound to ``host:port`` (the first address ``host`` resolves to), shareable
+    by the workers of this instance, and listening unless ``listen`` is false."""
     family, kind, proto, _, address = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )[0]
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(address)
-    sock.listen(1024)
+    if listen:
+        sock.listen(1024)
     sock.setblocking(False)
     return sock
 
@@ -67,18 +72,29 @@ def run_single(config: Config, sock: socket.socket) -> int:
     return asyncio.run(serve(config, sock))
 
 
-def _worker_main(
-    config: Config, sock: socket.socket, memory_name: str, index: int, ready: EventType
-) -> None:
+def _worker_main(config: Config, memory_name: str, index: int, ready: EventType) -> None:
     from divolte.app import serve
 
+    # SIGTERM arrives blocked (see Supervisor._start); until the event loop takes over, a
+    # SIGTERM only leaves a note that the collector checks as soon as it can act on it.
+    stop_requested: list[int] = []
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop_requested.append(signum))
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     _install_event_loop()
+    server = config.global_.server
+    sock = bind(server.host or "127.0.0.1", server.port)
     duplicates = DuplicateMemory.attach(memory_name)
     try:
         code = asyncio.run(
-            serve(config, sock, duplicates=duplicates, worker=index, ready=ready.set)
+            serve(
+                config,
+                sock,
+                duplicates=duplicates,
+                worker=index,
+                ready=ready.set,
+                stop_requested=lambda: bool(stop_requested),
+            )
         )
     finally:
         duplicates.close()
@@ -86,9 +102,10 @@ def _worker_main(
 
 
 class Supervisor:
-    def __init__(self, config: Config, sock: socket.socket, workers: int) -> None:
+    def __init__(self, config: Config, reservation: socket.socket, workers: int) -> None:
         self.config = config
-        self.sock: socket.socket | None = sock
+        self.reservation: socket.socket | None = reservation
+        """Bound but not listening: holds the address for the workers' sockets."""
         self.count = workers
         self.workers: dict[int, BaseProcess] = {}
         self.ready: dict[int, EventType] = {}
@@ -100,15 +117,20 @@ class Supervisor:
         self.signals += 1
 
     def _start(self, index: int, memory_name: str) -> None:
-        assert self.sock is not None
         ready = _CONTEXT.Event()
         process = _CONTEXT.Process(
             target=_worker_main,
-            args=(self.config, self.sock, memory_name, index, ready),
+            args=(self.config, memory_name, index, ready),
             name=f"worker-{index}",
         )
         self.ready[index] = ready
-        process.start()
+        # The child must not run the supervisor's handler it inherits: it starts with SIGTERM
+        # blocked and installs its own before unblocking (see _worker_main).
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        try:
+            process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         self.workers[index] = process
         log.info("Started worker %d (pid %s).", index, process.pid)
 
@@ -117,9 +139,9 @@ class Supervisor:
             self.forwarded += 1
             if self.forwarded == 1:
                 log.warning("Shutting down: telling %d workers.", len(self.workers))
-                if self.sock is not None:
-                    self.sock.close()
-                    self.sock = None
+                if self.reservation is not None:
+                    self.reservation.close()
+                    self.reservation = None
             for process in self.workers.values():
                 if process.pid is not None and process.exitcode is None:
                     os.kill(process.pid, signal.SIGTERM)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.collector_process import file_sink_config, start_collector
+from tests.collector_process import file_sink_config, free_port, start_collector
 from tests.http_client import get
 from tests.integration.beacons import QUERY_B, encode
 
@@ -74,3 +76,26 @@ def test_a_worker_that_cannot_start_stops_the_instance(tmp_path: Path) -> None:
     config = file_sink_config(missing, missing, TWO_WORKERS)
     with pytest.raises(AssertionError, match="exited with 1"):
         start_collector(tmp_path, config)
+
+
+def test_sigterm_while_workers_start_stops_cleanly(tmp_path: Path) -> None:
+    """A worker that gets SIGTERM before its event loop runs must still shut down."""
+    publish = tmp_path / "publish"
+    publish.mkdir()
+    config = tmp_path / "collector.conf"
+    config.write_text(file_sink_config(publish, publish, TWO_WORKERS))
+    log = tmp_path / "collector.log"
+    env = {**os.environ, "DIVOLTE_PORT": str(free_port())}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "divolte", "--config", str(config)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    deadline = time.monotonic() + 20
+    while "Started worker 2" not in log.read_text():
+        assert time.monotonic() < deadline and process.poll() is None, log.read_text()
+        time.sleep(0.005)
+    process.terminate()
+    assert process.wait(timeout=20) == 0, log.read_text()
