@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import unquote, unquote_plus
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import unquote, unquote_to_bytes
+
+if TYPE_CHECKING:
+    from divolte.http.stream import ResponseStream
+
+
+class StreamingConnection(Protocol):
+    def open_stream(self, head: bytes) -> ResponseStream:
+        """Answer with ``head`` and return the stream for the rest (server-sent events)."""
+        ...
 
 
 @dataclass(slots=True)
@@ -22,6 +33,8 @@ class Request:
     """Write response bytes; the connection closes after them when ``keep_alive`` is false."""
     body: bytes = b""
     extras: dict[str, object] = field(default_factory=dict)
+    connection: StreamingConnection | None = None
+    """The connection, for a handler that streams its answer instead of calling ``send``."""
 
     def header_values(self, lower_name: bytes) -> list[bytes]:
         return [v for k, v in self.headers if k.lower() == lower_name]
@@ -60,13 +73,14 @@ def parse_query(raw: str) -> tuple[dict[str, list[str]], bool]:
         if not piece:
             continue
         name, _, value = piece.partition("=")
-        # Fast path: nothing to decode in most names and in many values.
-        if "%" in name or "+" in name:
-            malformed |= _is_malformed(name)
-            name = unquote_plus(name, errors="replace")
-        if "%" in value or "+" in value:
-            malformed |= _is_malformed(value)
-            value = unquote_plus(value, errors="replace")
+        # Fast path: plain ASCII without escapes needs no decoding (single-letter names,
+        # base-36 numbers, flags).
+        if "%" in name or "+" in name or not name.isascii():
+            name, bad = _form_decode(name)
+            malformed |= bad
+        if "%" in value or "+" in value or not value.isascii():
+            value, bad = _form_decode(value)
+            malformed |= bad
         values = params.get(name)
         if values is None:
             params[name] = [value]
@@ -75,19 +89,20 @@ def parse_query(raw: str) -> tuple[dict[str, list[str]], bool]:
     return params, malformed
 
 
-_HEX = frozenset("0123456789abcdefABCDEF")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
-def _is_malformed(text: str) -> bool:
-    """Whether a %-escape is incomplete or not hexadecimal, or the bytes are not UTF-8."""
-    index = text.find("%")
-    while index != -1:
-        pair = text[index + 1 : index + 3]
-        if len(pair) < 2 or pair[0] not in _HEX or pair[1] not in _HEX:
-            return True
-        index = text.find("%", index + 3)
+def _form_decode(text: str) -> tuple[str, bool]:
+    """One name or value: ``+`` → space, escapes → UTF-8; True if something was malformed.
+
+    ``text`` holds the request's bytes as latin-1 characters, so encoding it back gives
+    the bytes the client sent; each is decoded once.
+    """
+    if "+" in text:
+        text = text.replace("+", " ")
+    raw = unquote_to_bytes(text.encode("latin-1"))
+    malformed = "%" in text and _BAD_ESCAPE.search(text) is not None
     try:
-        unquote_plus(text, errors="strict")
+        return raw.decode("utf-8"), malformed
     except UnicodeDecodeError:
-        return True
-    return False
+        return raw.decode("utf-8", "replace"), True
