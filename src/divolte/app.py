@@ -14,10 +14,10 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from divolte.config import BrowserSourceConfig, Config, HdfsSinkConfig
+from divolte.config import BrowserSourceConfig, Config, HdfsSinkConfig, KafkaSinkConfig
 from divolte.dedup import DuplicateMemory
 from divolte.enrich.client_address import forwarded_for_address
-from divolte.errors import ConfigError
+from divolte.errors import ConfigError, SinkError
 from divolte.http.health import register_health
 from divolte.http.server import ServerState, listen
 from divolte.http.static import StaticPages
@@ -27,6 +27,7 @@ from divolte.mapping.default import default_record
 from divolte.observe import Happenings
 from divolte.pipeline import MappingRoute, Pipeline
 from divolte.sinks.files import FileSink
+from divolte.sinks.kafka import KafkaSink
 from divolte.sinks.runner import SinkRunner
 from divolte.sources.browser import BrowserSource
 from divolte.sources.json import JsonSource
@@ -117,9 +118,11 @@ class Collector:
         if name in self.sinks:
             return self.sinks[name]
         sink_config = self.config.sinks[name]
+        if isinstance(sink_config, KafkaSinkConfig):
+            return self._kafka_sink(name, sink_config, problems)
         if not isinstance(sink_config, HdfsSinkConfig):
             kind = type(sink_config).__name__
-            section = {"KafkaSinkConfig": "kafka", "GcsSinkConfig": "gcs"}.get(kind, "gcps")
+            section = "gcs" if kind == "GcsSinkConfig" else "gcps"
             if getattr(self.config.global_, section).enabled:
                 problems.append(
                     f"divolte.sinks.{name}: sinks of type {section} are not supported by this "
@@ -141,6 +144,35 @@ class Collector:
             writer_id=self._writer_id(),
         )
         runner = SinkRunner(sink, global_hdfs.buffer_size)
+        self.sinks[name] = runner
+        return runner
+
+    def _kafka_sink(
+        self, name: str, sink_config: KafkaSinkConfig, problems: list[str]
+    ) -> SinkRunner | None:
+        kafka = self.config.global_.kafka
+        if not kafka.enabled:
+            return None
+        # Validation (CONFIG §9) allows at most one confluent_id among a sink's mappings.
+        ids = {
+            m.confluent_id
+            for m in self.config.mappings.values()
+            if name in m.sinks and m.confluent_id is not None
+        }
+        try:
+            sink = KafkaSink(
+                name=name,
+                topic=sink_config.topic,
+                mode=sink_config.mode,
+                confluent_id=min(ids) if ids else None,
+                producer_config=kafka.producer,
+                buffer_size=kafka.buffer_size,
+                flush_timeout=self.config.global_.server.shutdown_timeout.seconds,
+            )
+        except ConfigError as error:
+            problems.extend(error.problems)
+            return None
+        runner = SinkRunner(sink, kafka.buffer_size)
         self.sinks[name] = runner
         return runner
 
@@ -218,6 +250,9 @@ class Collector:
             log.info("Flushing sink %s (%d records queued).", name, runner.depth)
             try:
                 await runner.close()
+            except SinkError as error:  # expected failures: the sink already said what was lost
+                ok = False
+                log.error("Sink %s could not be flushed and closed: %s", name, error)
             except Exception:
                 ok = False
                 log.exception("Sink %s could not be flushed and closed.", name)
