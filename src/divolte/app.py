@@ -13,17 +13,27 @@ import logging
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from divolte.config import BrowserSourceConfig, Config, HdfsSinkConfig, KafkaSinkConfig
+from divolte.config import (
+    BrowserSourceConfig,
+    Config,
+    HdfsSinkConfig,
+    KafkaSinkConfig,
+    MappingConfig,
+)
 from divolte.dedup import DuplicateMemory
+from divolte.enrich import Enrichment, NoEnrichment
 from divolte.enrich.client_address import forwarded_for_address
-from divolte.errors import ConfigError, SinkError
+from divolte.errors import ConfigError, DivolteError, SinkError
+from divolte.event import Event
 from divolte.http.health import register_health
 from divolte.http.server import ServerState, listen
 from divolte.http.static import StaticPages
 from divolte.lifecycle import Lifecycle
-from divolte.mapping.avro_encoder import compile_encoder, default_schema
+from divolte.mapping.avro_encoder import compile_encoder, default_schema, load_schema
 from divolte.mapping.default import default_record
+from divolte.mapping.dsl import MappingError, load_mapping
 from divolte.observe import Happenings
 from divolte.pipeline import MappingRoute, Pipeline
 from divolte.sinks.files import FileSink
@@ -32,6 +42,7 @@ from divolte.sinks.runner import SinkRunner
 from divolte.sources.browser import BrowserSource
 from divolte.sources.json import JsonSource
 from divolte.sources.tag import TagResource
+from divolte.types import Record
 
 log = logging.getLogger("divolte.server")
 
@@ -46,6 +57,7 @@ class Collector:
     """Shared by the workers of an instance; a private one is made when None."""
     worker: int | None = None
     """Index of this worker process, or None when the collector runs in one process."""
+    enrichment: Enrichment = field(default_factory=NoEnrichment)
     happenings: Happenings = field(default_factory=Happenings)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     state: ServerState = field(default_factory=ServerState)
@@ -83,25 +95,14 @@ class Collector:
         routes: dict[str, list[MappingRoute]] = {}
         problems: list[str] = []
         for name, mapping in config.mappings.items():
-            if mapping.mapping_script_file is not None:
-                problems.append(
-                    f"divolte.mappings.{name}.mapping_script_file: mapping scripts are not "
-                    "supported by this version yet; remove the key to use the built-in mapping."
-                )
+            built = self._mapping(name, mapping, problems)
+            if built is None:
                 continue
-            # Without a script the reference maps with the built-in schema (CONFIG §8 quirk);
-            # we do the same but also write files with that schema, so readers are not misled.
-            if mapping.schema_file is not None:
-                log.warning(
-                    "Mapping %s sets schema_file but no mapping_script_file: the built-in "
-                    "mapping and schema are used.",
-                    name,
-                )
-            schema = default_schema()
+            schema, build = built
             sinks = [self._sink(sink_name, schema, problems) for sink_name in mapping.sinks]
             route = MappingRoute(
                 name=name,
-                build=default_record,
+                build=build,
                 encode=compile_encoder(schema),
                 sinks=[s for s in sinks if s is not None],
                 discard_corrupted=mapping.discard_corrupted,
@@ -114,7 +115,39 @@ class Collector:
             raise ConfigError(problems)
         return routes
 
-    def _sink(self, name: str, schema: dict[str, object], problems: list[str]) -> SinkRunner | None:
+    def _mapping(
+        self, name: str, mapping: MappingConfig, problems: list[str]
+    ) -> tuple[dict[str, Any], Callable[[Event], Record]] | None:
+        """The schema and record builder of one mapping, or None (with problems noted)."""
+        if mapping.mapping_script_file is None:
+            # Without a script the reference maps with the built-in schema (CONFIG §8 quirk);
+            # we do the same but also write files with that schema, so readers are not misled.
+            if mapping.schema_file is not None:
+                log.warning(
+                    "Mapping %s sets schema_file but no mapping_script_file: the built-in "
+                    "mapping and schema are used.",
+                    name,
+                )
+            return default_schema(), default_record
+        key = f"divolte.mappings.{name}"
+        try:
+            schema = (
+                default_schema()
+                if mapping.schema_file is None
+                else (load_schema(mapping.schema_file))
+            )
+        except (OSError, DivolteError) as error:
+            problems.append(f"{key}.schema_file: cannot load {mapping.schema_file}: {error}")
+            return None
+        try:
+            build = load_mapping(mapping.mapping_script_file, schema, self.enrichment)
+        except (OSError, MappingError) as error:
+            problems.append(f"{key}.mapping_script_file: {error}")
+            return None
+        log.info("Mapping %s uses the script %s.", name, mapping.mapping_script_file)
+        return schema, build
+
+    def _sink(self, name: str, schema: dict[str, Any], problems: list[str]) -> SinkRunner | None:
         if name in self.sinks:
             return self.sinks[name]
         sink_config = self.config.sinks[name]

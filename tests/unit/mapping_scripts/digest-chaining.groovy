@@ -1,0 +1,8 @@
+// Chained add() calls.
+mapping {
+    map firstInSession() onto 'sessionStart'
+    map timestamp() onto 'ts'
+    map remoteHost() onto 'remoteHost'
+
+    map digest('sha-256').add(eventId()).add('aLiteralString').result() onto 'digestBinary'
+}

@@ -1,0 +1,8 @@
+// A String producer.
+mapping {
+    map firstInSession() onto 'sessionStart'
+    map timestamp() onto 'ts'
+    map remoteHost() onto 'remoteHost'
+
+    map digest('sha-256').add(eventId()).result() onto 'digestBinary'
+}
