@@ -24,7 +24,7 @@ from divolte.config import (
 )
 from divolte.dedup import DuplicateMemory
 from divolte.enrich import Enrichment, NoEnrichment
-from divolte.enrich.client_address import forwarded_for_address
+from divolte.enrich.factory import build_client_address_resolver, build_enrichment
 from divolte.errors import ConfigError, DivolteError, SinkError
 from divolte.event import Event
 from divolte.http.health import register_health
@@ -32,7 +32,7 @@ from divolte.http.server import ServerState, listen
 from divolte.http.static import StaticPages
 from divolte.lifecycle import Lifecycle
 from divolte.mapping.avro_encoder import compile_encoder, default_schema, load_schema
-from divolte.mapping.default import default_record
+from divolte.mapping.default import make_default_mapping
 from divolte.mapping.dsl import MappingError, load_mapping
 from divolte.observe import Happenings
 from divolte.pipeline import MappingRoute, Pipeline
@@ -58,6 +58,8 @@ class Collector:
     worker: int | None = None
     """Index of this worker process, or None when the collector runs in one process."""
     enrichment: Enrichment = field(default_factory=NoEnrichment)
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+    """Called after the sinks are closed (e.g. the GeoIP file watcher)."""
     happenings: Happenings = field(default_factory=Happenings)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     state: ServerState = field(default_factory=ServerState)
@@ -67,6 +69,9 @@ class Collector:
     async def start(self) -> None:
         """Build every part and start listening; raises ConfigError on unusable settings."""
         config = self.config
+        collector_enrichment = build_enrichment(config.global_, announce=self.worker in (None, 1))
+        self.enrichment = collector_enrichment
+        self._closers.append(collector_enrichment.close)
         routes = self._build_mappings()
         for runner in self.sinks.values():
             await runner.start()
@@ -76,8 +81,7 @@ class Collector:
         pipeline = Pipeline(self.duplicates, routes, self.happenings)
         self._build_sources(pipeline)
         server_config = config.global_.server
-        if server_config.use_x_forwarded_for:
-            self.state.resolve_peer = forwarded_for_address
+        self.state.resolve_peer = build_client_address_resolver(server_config)
         register_health(self.state, lambda: self.lifecycle.shutting_down)
         if server_config.serve_static_resources:
             self.state.fallback = StaticPages()
@@ -128,7 +132,7 @@ class Collector:
                     "mapping and schema are used.",
                     name,
                 )
-            return default_schema(), default_record
+            return default_schema(), make_default_mapping(self.enrichment)
         key = f"divolte.mappings.{name}"
         try:
             schema = (
@@ -290,6 +294,8 @@ class Collector:
                 ok = False
                 log.exception("Sink %s could not be flushed and closed.", name)
         log.info("All sinks closed.")
+        for close in self._closers:
+            close()
         return ok
 
 

@@ -51,7 +51,8 @@ def test_unknown_key_names_path_file_line_and_suggestion(tmp_path: Path) -> None
         "\t          prot = 9000\n"
         "\t          ^\n"
         "\tConfiguration path to error: 'divolte.global.server.prot'\n"
-        "\tAvailable properties: 'host', 'port', 'use_x_forwarded_for', 'workers', "
+        "\tAvailable properties: 'host', 'port', 'use_x_forwarded_for', 'use_forwarded', "
+        "'trusted_proxies', 'workers', "
         "'serve_static_resources', 'debug_requests', 'shutdown_delay', 'shutdown_timeout'."
     )
 

@@ -42,12 +42,15 @@ __all__ = [
     "GlobalConfig",
     "HdfsGlobalConfig",
     "HdfsSinkConfig",
+    "InspectorConfig",
     "JavascriptConfig",
     "JsonSourceConfig",
     "KafkaGlobalConfig",
     "KafkaSinkConfig",
+    "LoggingConfig",
     "MapperConfig",
     "MappingConfig",
+    "MetricsConfig",
     "ServerConfig",
     "SinkConfig",
     "SinkTypeConfig",
@@ -64,6 +67,10 @@ class ServerConfig:
     host: str | None = setting(None, "bind address; unset means the loopback address")
     port: int = setting(8290, "TCP port (default overridden by $DIVOLTE_PORT)")
     use_x_forwarded_for: bool = setting(False, "client address from the last X-Forwarded-For")
+    use_forwarded: bool = setting(False, "client address from the Forwarded header (RFC 7239)")
+    trusted_proxies: tuple[str, ...] = setting(
+        (), "proxy networks (CIDR) skipped when picking the forwarded client; empty: last hop"
+    )
     workers: int | None = setting(
         None, "worker processes sharing the port; unset means one per CPU core"
     )
@@ -150,6 +157,34 @@ SinkTypeConfig = HdfsGlobalConfig | GcsGlobalConfig | KafkaGlobalConfig | GcpsGl
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    enabled: bool = setting(True, "serve Prometheus metrics (the instance's totals)")
+    path: str = setting("/metrics", "path of the metrics endpoint")
+
+
+@dataclass(frozen=True)
+class InspectorConfig:
+    enabled: bool = setting(False, "serve the live event inspector (for development only)")
+    path: str = setting(
+        "/inspector", "path of the inspector page; events stream from <path>/events"
+    )
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    format: Literal["human", "json"] = setting(
+        "human", "human-readable lines, or one JSON object per line", ignore_case=True
+    )
+    level: str = setting("info", "level of every component without its own (--log-level)")
+    levels: dict[str, str] = setting_factory(
+        dict, 'level per component, e.g. "divolte.sinks" = debug'
+    )
+    repeat_interval: Duration = setting(
+        D("1 minute"), "a warning repeated within this time is counted, not printed again"
+    )
+
+
+@dataclass(frozen=True)
 class GlobalConfig:
     server: ServerConfig = setting_factory(ServerConfig, "HTTP server")
     mapper: MapperConfig = setting_factory(MapperConfig, "event mapping")
@@ -157,6 +192,9 @@ class GlobalConfig:
     gcs: GcsGlobalConfig = setting_factory(GcsGlobalConfig, "Google Cloud Storage sinks")
     kafka: KafkaGlobalConfig = setting_factory(KafkaGlobalConfig, "Kafka sinks")
     gcps: GcpsGlobalConfig = setting_factory(GcpsGlobalConfig, "Google Cloud Pub/Sub sinks")
+    metrics: MetricsConfig = setting_factory(MetricsConfig, "Prometheus metrics")
+    inspector: InspectorConfig = setting_factory(InspectorConfig, "live event inspector")
+    logging: LoggingConfig = setting_factory(LoggingConfig, "log output")
 
 
 @dataclass(frozen=True)

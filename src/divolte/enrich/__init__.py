@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from divolte.config import Config
     from divolte.event import Event
 
 
@@ -96,3 +97,10 @@ class NoEnrichment:
 
     def geo(self, address: str) -> GeoInfo | None:
         return None
+
+
+def from_config(config: Config) -> Enrichment:
+    """The collector's enrichment for ``config`` (see :mod:`divolte.enrich.factory`)."""
+    from .factory import build_enrichment  # imported here: the parsers load on first use
+
+    return build_enrichment(config.global_)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from divolte.enrich import Enrichment, NoEnrichment
 from divolte.event import Event
 from divolte.types import Record
 
@@ -18,10 +21,34 @@ _USER_AGENT_FIELDS = (
 )
 
 
-def default_record(event: Event) -> Record:
-    """The record the reference's default mapping builds for ``event``.
+def make_default_mapping(enrichment: Enrichment | None = None) -> Callable[[Event], Record]:
+    """The reference's default mapping, with the nine ``userAgent()`` fields from
+    ``enrichment`` (null without a User-Agent header, as in the reference)."""
+    if enrichment is None or isinstance(enrichment, NoEnrichment):
+        return default_record
+    user_agent = enrichment.user_agent
 
-    The user-agent breakdown stays null here; see ``make_default_mapping``.
+    def build(event: Event) -> Record:
+        record = default_record(event)
+        info = user_agent(event)
+        if info is not None:
+            record["userAgentName"] = info.name
+            record["userAgentFamily"] = info.family
+            record["userAgentVendor"] = info.vendor
+            record["userAgentType"] = info.type
+            record["userAgentVersion"] = info.version
+            record["userAgentDeviceCategory"] = info.device_category
+            record["userAgentOsFamily"] = info.os_family
+            record["userAgentOsVersion"] = info.os_version
+            record["userAgentOsVendor"] = info.os_vendor
+        return record
+
+    return build
+
+
+def default_record(event: Event) -> Record:
+    """The record the reference's default mapping builds for ``event``, without enrichment:
+    the user-agent breakdown stays null here; see :func:`make_default_mapping`.
     """
     record: Record = {
         "detectedDuplicate": event.duplicate,
