@@ -312,11 +312,12 @@ async def serve(
     worker: int | None = None,
     ready: Callable[[], None] | None = None,
     stop_requested: Callable[[], bool] | None = None,
+    hurry_signal: int | None = None,
 ) -> int:
     """Run one collector until it is stopped; ``ready`` is called once it serves, and
     ``stop_requested`` tells whether a shutdown signal came before the loop could see it."""
     collector = Collector(config, sock, duplicates, worker)
-    collector.lifecycle.install_signal_handlers()
+    collector.lifecycle.install_signal_handlers(hurry_signal)
     if stop_requested is not None and stop_requested():
         collector.lifecycle.request_shutdown("SIGTERM during start-up")
     try:

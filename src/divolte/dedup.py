@@ -14,6 +14,7 @@ which on the platforms we run on is a single store, so no reader sees half a sig
 
 from __future__ import annotations
 
+import mmap
 import struct
 import sys
 from multiprocessing import shared_memory
@@ -71,6 +72,7 @@ class DuplicateMemory:
         self._signatures = self._bytes.cast("q")
         self._slots = slots
         self._shm: shared_memory.SharedMemory | None = None
+        self._mapping: mmap.mmap | None = None
 
     @property
     def slots(self) -> int:
@@ -91,6 +93,20 @@ class DuplicateMemory:
         return stored == signature
 
     # --- shared memory ---------------------------------------------------------------------
+
+    @classmethod
+    def inherited(cls, slots: int) -> DuplicateMemory:
+        """A memory in an anonymous shared mapping, shared with the processes forked after it.
+
+        Nothing in the file system refers to it, so nothing is left behind however the
+        processes end (a named block survives a SIGKILL in ``/dev/shm``).
+        """
+        if slots < 1:
+            raise ValueError(f"duplicate memory needs at least one slot, not {slots}")
+        mapping = mmap.mmap(-1, slots * _SLOT)  # MAP_SHARED | MAP_ANONYMOUS, zero-filled
+        memory = cls(slots, memoryview(mapping))
+        memory._mapping = mapping
+        return memory
 
     @classmethod
     def create(cls, slots: int, name: str | None = None) -> DuplicateMemory:
@@ -137,6 +153,8 @@ class DuplicateMemory:
         self._raw.release()
         if self._shm is not None:
             self._shm.close()
+        if self._mapping is not None:
+            self._mapping.close()
 
     def unlink(self) -> None:
         """Destroy the shared block (creator only, once every worker is done with it)."""

@@ -25,15 +25,23 @@ class Lifecycle:
         self._requested = asyncio.Event()
         self._hurry = asyncio.Event()
 
-    def install_signal_handlers(self) -> None:
+    def install_signal_handlers(self, hurry_signal: int | None = None) -> None:
+        """SIGTERM and SIGINT start the shutdown and, repeated, hurry it; or, in a worker
+        process (``hurry_signal`` given), SIGTERM only starts it, ``hurry_signal`` hurries it
+        and SIGINT is left to the supervisor."""
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self.request_shutdown, sig.name)
+        if hurry_signal is None:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self.request_shutdown, sig.name)
+            return
+        loop.add_signal_handler(signal.SIGTERM, self.request_shutdown, "SIGTERM", False)
+        loop.add_signal_handler(hurry_signal, self.request_shutdown, "repeated signal")
 
-    def request_shutdown(self, reason: str = "request") -> None:
+    def request_shutdown(self, reason: str = "request", hurry_if_repeated: bool = True) -> None:
         if self.shutting_down:
-            log.warning("Second shutdown request (%s): cutting the waits short.", reason)
-            self._hurry.set()
+            if hurry_if_repeated:
+                log.warning("Second shutdown request (%s): cutting the waits short.", reason)
+                self._hurry.set()
             return
         log.warning("Requested to shut down (%s); starting graceful shutdown.", reason)
         self.shutting_down = True

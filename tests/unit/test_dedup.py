@@ -118,3 +118,25 @@ def test_memory_shared_with_another_process() -> None:
             assert memory.is_duplicate(Q1, SESSION, EVENT)
         finally:
             memory.unlink()
+
+
+def _record_in_child(memory: DuplicateMemory, party_id: str) -> None:
+    """Runs in a forked worker: the memory came along with the fork."""
+    memory.is_duplicate(party_id, SESSION, EVENT)
+
+
+def test_inherited_memory_is_shared_with_forked_processes() -> None:
+    """The supervisor's memory: an anonymous shared mapping, seen by every forked worker."""
+    memory = DuplicateMemory.inherited(1000)
+    try:
+        child = multiprocessing.get_context("fork").Process(
+            target=_record_in_child, args=(memory, Q0)
+        )
+        child.start()
+        child.join(10)
+        assert child.exitcode == 0
+        assert memory.is_duplicate(Q0, SESSION, EVENT)  # written by the child
+        assert not memory.is_duplicate(Q1, SESSION, EVENT)
+        assert memory.name is None  # nothing in /dev/shm to leave behind
+    finally:
+        memory.close()

@@ -477,3 +477,14 @@ def test_abandoned_creations_are_removed_at_start(env: Env) -> None:
     abandoned.write_bytes(b"Obj\x01")
     env.sink(roll=3600)
     assert not abandoned.exists()
+
+
+def test_partial_files_of_other_hosts_are_reported_not_touched(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    foreign = env.work / "20261203170452-divolte-tracking-otherhost-1.avro.partial"
+    foreign.write_bytes(b"Obj\x01")
+    env.sink(roll=3600)
+    assert foreign.exists()
+    assert "written on another host" in caplog.text
+    assert foreign.name in caplog.text

@@ -90,6 +90,7 @@ class FileSink:
         ]
         if problems:
             raise ConfigError(problems)
+        foreign: list[str] = []
         for entry in sorted(os.listdir(self.working_dir)):
             if files.is_abandoned_creation(entry, self._hostname):
                 files.remove_if_abandoned(os.path.join(self.working_dir, entry))
@@ -97,6 +98,19 @@ class FileSink:
                 leftover = files.adopt(os.path.join(self.working_dir, entry), self.name)
                 if leftover is not None:
                     self._unpublished.append(leftover)
+            elif entry.endswith(".avro" + PARTIAL):
+                foreign.append(entry)
+        if foreign:
+            # Another host's files may still be written (a shared directory); never touch them,
+            # but never leave them unmentioned either (case C-04).
+            log.warning(
+                "Sink %s: %d partial files in %s were written on another host and are left "
+                "alone: %s",
+                self.name,
+                len(foreign),
+                self.working_dir,
+                ", ".join(foreign[:10]) + (" …" if len(foreign) > 10 else ""),
+            )
         if self._unpublished:
             self._retry(self._clock())
 
