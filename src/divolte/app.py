@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from divolte import logs
 from divolte.config import (
     BrowserSourceConfig,
     Config,
@@ -28,12 +29,14 @@ from divolte.enrich.factory import build_client_address_resolver, build_enrichme
 from divolte.errors import ConfigError, DivolteError, SinkError
 from divolte.event import Event
 from divolte.http.health import register_health
+from divolte.http.metrics import ObservedServerState
 from divolte.http.server import ServerState, listen
 from divolte.http.static import StaticPages
 from divolte.lifecycle import Lifecycle
 from divolte.mapping.avro_encoder import compile_encoder, default_schema, load_schema
 from divolte.mapping.default import make_default_mapping
 from divolte.mapping.dsl import MappingError, load_mapping
+from divolte.observability import Observability
 from divolte.observe import Happenings
 from divolte.pipeline import MappingRoute, Pipeline
 from divolte.sinks.files import FileSink
@@ -62,7 +65,8 @@ class Collector:
     """Called after the sinks are closed (e.g. the GeoIP file watcher)."""
     happenings: Happenings = field(default_factory=Happenings)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
-    state: ServerState = field(default_factory=ServerState)
+    state: ServerState = field(default_factory=ObservedServerState)
+    observability: Observability | None = None
     sinks: dict[str, SinkRunner] = field(default_factory=dict)
     server: asyncio.Server | None = None
 
@@ -72,19 +76,23 @@ class Collector:
         collector_enrichment = build_enrichment(config.global_, announce=self.worker in (None, 1))
         self.enrichment = collector_enrichment
         self._closers.append(collector_enrichment.close)
+        self.observability = Observability(config, collector_enrichment)
+        self.happenings = self.observability.happenings
         routes = self._build_mappings()
         for runner in self.sinks.values():
             await runner.start()
         log.info("Initialized sinks: [%s]", ", ".join(self.sinks))
         if self.duplicates is None:
             self.duplicates = DuplicateMemory(config.global_.mapper.duplicate_memory_size)
-        pipeline = Pipeline(self.duplicates, routes, self.happenings)
+        pipeline = Pipeline(self.duplicates, routes, self.happenings, self.observability.inspector)
         self._build_sources(pipeline)
         server_config = config.global_.server
         self.state.resolve_peer = build_client_address_resolver(server_config)
         register_health(self.state, lambda: self.lifecycle.shutting_down)
+        self.observability.register(self.state, self.sinks)
         if server_config.serve_static_resources:
             self.state.fallback = StaticPages()
+        self.observability.start()
         self.server = await listen(self.state, self.sock)
         if self.worker is None or self.worker == 1:
             log.info("Listening on %s", _render(self.sock.getsockname()))
@@ -278,7 +286,10 @@ class Collector:
             server_config.shutdown_timeout.seconds,
         )
         flushed = await self.close_sinks()
+        if self.observability is not None:
+            await self.observability.stop()
         log.info("Totals since start: %s", self.happenings.summary())
+        logs.flush_repeats()
         return 0 if flushed else 1
 
     async def close_sinks(self) -> bool:

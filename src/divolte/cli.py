@@ -13,16 +13,27 @@ import argparse
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from divolte import __version__
 
+if TYPE_CHECKING:
+    from divolte.config import Config
+
 log = logging.getLogger("divolte.server")
 
-LOG_FORMAT = "%(asctime)s [%(processName)s] %(levelname)-6s[%(name)s]: %(message)s"
 
+def _configure_logging(args: argparse.Namespace, config: Config | None = None) -> None:
+    """Command-line options first, then the configuration (``divolte.global.logging``)."""
+    from divolte import logs
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format=LOG_FORMAT, stream=sys.stdout)
+    settings = config.global_.logging if config is not None else None
+    logs.setup(
+        level=args.log_level or (settings.level if settings else "info"),
+        log_format=args.log_format or (settings.format if settings else "human"),
+        levels=settings.levels if settings else None,
+        repeat_interval=settings.repeat_interval.seconds if settings else 60.0,
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -33,8 +44,9 @@ def _run(args: argparse.Namespace) -> int:
     path = args.config or os.environ.get("DIVOLTE_CONF") or None
     try:
         config = load_config(path)
-    except ConfigError as error:
-        for problem in error.problems:
+        _configure_logging(args, config)
+    except (ConfigError, ValueError) as error:
+        for problem in error.problems if isinstance(error, ConfigError) else [str(error)]:
             log.error("%s", problem)
         log.error("There are configuration errors. Exiting server.")
         return 1
@@ -64,11 +76,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Clickstream collector compatible with Divolte Collector.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--log-level", default="info", help="root log level (default: info)")
+    parser.add_argument(
+        "--log-level", help="level of every component without its own (default: info)"
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=["human", "json"],
+        help="human-readable lines (default) or one JSON object per line",
+    )
     commands = parser.add_subparsers(dest="command")
     run = commands.add_parser("run", help="run the collector (the default command)")
     parser.add_argument("--config", "-c", help="HOCON configuration file (or $DIVOLTE_CONF)")
     run.add_argument("--config", "-c", default=argparse.SUPPRESS, help="same as above")
+    commands.add_parser(
+        "mapping-test", help="run events through a mapping and print the records (see -h)"
+    )
     cat = commands.add_parser("avro-cat", help="print the records of Avro files as JSON lines")
     cat.add_argument("rest", nargs=argparse.REMAINDER, help="files and options (see avro-cat -h)")
     return parser
@@ -81,6 +103,14 @@ def main(argv: list[str] | None = None) -> int:
         from divolte.avro_cat import main as avro_cat_main
 
         return avro_cat_main(arguments[1:])
-    args = build_parser().parse_args(arguments)
-    _configure_logging(args.log_level)
+    if arguments[:1] == ["mapping-test"]:
+        from divolte.mapping_test import main as mapping_test_main
+
+        return mapping_test_main(arguments[1:])
+    parser = build_parser()
+    args = parser.parse_args(arguments)
+    try:
+        _configure_logging(args)
+    except ValueError as error:
+        parser.error(str(error))
     return _run(args)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from divolte.dedup import DuplicateMemory
 from divolte.errors import DivolteError
 from divolte.event import Event
+from divolte.inspector import Inspector, MappingResult
 from divolte.observe import Happenings
 from divolte.sinks.runner import SinkRunner
 from divolte.types import Record, RecordMeta
@@ -34,10 +35,12 @@ class Pipeline:
         duplicates: DuplicateMemory,
         routes_by_source: dict[str, list[MappingRoute]],
         happenings: Happenings,
+        inspector: Inspector | None = None,
     ) -> None:
         self._duplicates = duplicates
         self._routes = routes_by_source
         self._happenings = happenings
+        self._inspector = inspector
 
     def __call__(self, event: Event) -> None:
         happenings = self._happenings
@@ -49,18 +52,30 @@ class Pipeline:
         if event.corrupt:
             happenings.event_flagged(event.source_name, "corrupt")
         meta: RecordMeta | None = None
+        inspector = self._inspector
+        # Fast path: no inspector, or no page watching it; then nothing is kept for it.
+        shown: list[MappingResult] | None = None
+        if inspector is not None and inspector.watching:
+            shown = []
         for route in self._routes.get(event.source_name, ()):
             if (route.discard_corrupted and event.corrupt) or (
                 route.discard_duplicates and event.duplicate
             ):
                 continue
             try:
-                data = route.encode(route.build(event))
+                record = route.build(event)
+                data = route.encode(record)
             except DivolteError as error:
                 happenings.record_failed(route.name, str(error))
+                if shown is not None:
+                    shown.append((route.name, error))
                 continue
             happenings.record_produced(route.name)
+            if shown is not None:
+                shown.append((route.name, record))
             if meta is None:
                 meta = RecordMeta(event.party_id, event.session_id, event.event_id, event.timestamp)
             for sink in route.sinks:
                 sink.enqueue(data, meta)
+        if shown is not None and inspector is not None:
+            inspector.publish(event, shown)

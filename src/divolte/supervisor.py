@@ -13,14 +13,21 @@ it: case C-09), forks the workers and then only watches:
   waits short.
 * A worker that dies outside a shutdown is logged and replaced.
 * The exit status is 0 only if every worker flushed everything and exited 0.
+* Metrics: the supervisor makes the directory where every worker keeps its metric values
+  (``metrics.py``) before the first fork, tells it when a worker is gone, and removes it at
+  exit; a scrape answered by any worker shows the instance's totals.
 
 Workers ignore SIGINT: Ctrl-C in a terminal reaches the whole process group, and only the
-supervisor's forwarded SIGTERM should count.
+supervisor's forwarded signals should count. For the same reason a worker treats SIGTERM only
+as "start the shutdown" (a group-wide SIGTERM and the forwarded one arrive together) and
+SIGUSR1, which only the supervisor sends, as "cut the waits short". Workers also get SIGTERM
+from the kernel if the supervisor dies, so none is left serving on its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import multiprocessing
 import os
@@ -33,8 +40,11 @@ from types import FrameType
 
 from divolte.config import Config
 from divolte.dedup import DuplicateMemory
+from divolte.metrics import MetricsDirectory
 
 log = logging.getLogger("divolte.supervisor")
+
+_PR_SET_PDEATHSIG = 1
 
 _CONTEXT = multiprocessing.get_context("fork")
 
@@ -69,22 +79,38 @@ def run_single(config: Config, sock: socket.socket) -> int:
     from divolte.app import serve
 
     _install_event_loop()
-    return asyncio.run(serve(config, sock))
+    with MetricsDirectory.create():
+        return asyncio.run(serve(config, sock))
 
 
-def _worker_main(config: Config, memory_name: str, index: int, ready: EventType) -> None:
+def _exit_with_parent() -> None:
+    """Have the kernel send SIGTERM to this worker when the supervisor dies (Linux), so that a
+    killed supervisor leaves no worker serving the port on its own."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: workers notice at their next restart
+        pass
+
+
+def _worker_main(
+    config: Config, duplicates: DuplicateMemory, index: int, ready: EventType, parent: int
+) -> None:
     from divolte.app import serve
 
     # SIGTERM arrives blocked (see Supervisor._start); until the event loop takes over, a
     # SIGTERM only leaves a note that the collector checks as soon as it can act on it.
     stop_requested: list[int] = []
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda signum, frame: stop_requested.append(signum))
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    for sig in (signal.SIGTERM, signal.SIGUSR1):
+        signal.signal(sig, lambda signum, frame: stop_requested.append(signum))
+    _exit_with_parent()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGUSR1})
+    if os.getppid() != parent:  # the supervisor died before the line above took effect
+        stop_requested.append(signal.SIGTERM)
     _install_event_loop()
     server = config.global_.server
     sock = bind(server.host or "127.0.0.1", server.port)
-    duplicates = DuplicateMemory.attach(memory_name)
     try:
         code = asyncio.run(
             serve(
@@ -94,6 +120,7 @@ def _worker_main(config: Config, memory_name: str, index: int, ready: EventType)
                 worker=index,
                 ready=ready.set,
                 stop_requested=lambda: bool(stop_requested),
+                hurry_signal=signal.SIGUSR1,
             )
         )
     finally:
@@ -112,21 +139,22 @@ class Supervisor:
         self.signals = 0
         self.forwarded = 0
         self.failed = False
+        self.metrics: MetricsDirectory | None = None
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.signals += 1
 
-    def _start(self, index: int, memory_name: str) -> None:
+    def _start(self, index: int, duplicates: DuplicateMemory) -> None:
         ready = _CONTEXT.Event()
         process = _CONTEXT.Process(
             target=_worker_main,
-            args=(self.config, memory_name, index, ready),
+            args=(self.config, duplicates, index, ready, os.getpid()),
             name=f"worker-{index}",
         )
         self.ready[index] = ready
         # The child must not run the supervisor's handler it inherits: it starts with SIGTERM
         # blocked and installs its own before unblocking (see _worker_main).
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGUSR1})
         try:
             process.start()
         finally:
@@ -142,16 +170,22 @@ class Supervisor:
                 if self.reservation is not None:
                     self.reservation.close()
                     self.reservation = None
+            # The first signal starts the shutdown; later ones cut its waits short. A worker
+            # may also get SIGTERM straight from a signal sent to the whole process group
+            # (systemd, tini -g): that one must not count as a second request.
+            forwarded = signal.SIGTERM if self.forwarded == 1 else signal.SIGUSR1
             for process in self.workers.values():
                 if process.pid is not None and process.exitcode is None:
-                    os.kill(process.pid, signal.SIGTERM)
+                    os.kill(process.pid, forwarded)
 
-    def _reap(self, memory_name: str) -> None:
+    def _reap(self, duplicates: DuplicateMemory) -> None:
         for index, process in list(self.workers.items()):
             if process.exitcode is None:
                 continue
             process.join()
             del self.workers[index]
+            if self.metrics is not None and process.pid is not None:
+                self.metrics.process_exited(process.pid)
             if self.forwarded:
                 log.info("Worker %d exited with status %d.", index, process.exitcode)
                 self.failed |= process.exitcode != 0
@@ -165,23 +199,23 @@ class Supervisor:
                 log.error(
                     "Worker %d died (status %s); starting a new one.", index, process.exitcode
                 )
-                self._start(index, memory_name)
+                self._start(index, duplicates)
 
     def run(self) -> int:
         slots = self.config.global_.mapper.duplicate_memory_size
-        memory = DuplicateMemory.create(slots)
-        assert memory.name is not None
+        memory = DuplicateMemory.inherited(slots)
         previous = {
             sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
         }
+        self.metrics = MetricsDirectory.create()
         try:
             for index in range(1, self.count + 1):
-                self._start(index, memory.name)
+                self._start(index, memory)
             announced = False
             while self.workers:
                 wait([p.sentinel for p in self.workers.values()], timeout=0.05)
                 self._forward_signals()
-                self._reap(memory.name)
+                self._reap(memory)
                 if not announced and all(r.is_set() for r in self.ready.values()):
                     announced = True
                     log.info("All %d workers are serving.", self.count)
@@ -189,6 +223,6 @@ class Supervisor:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             memory.close()
-            memory.unlink()
+            self.metrics.remove()
         log.info("All workers stopped.")
         return 1 if self.failed else 0

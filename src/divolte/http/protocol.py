@@ -17,6 +17,7 @@ import httptools
 
 from divolte.http import responses
 from divolte.http.request import Request, canonical_path
+from divolte.http.stream import ResponseStream
 
 if TYPE_CHECKING:
     from divolte.http.server import ServerState
@@ -44,6 +45,7 @@ class HttpConnection(asyncio.Protocol):
         "_peer",
         "_query",
         "_state",
+        "_stream",
         "_transport",
         "_url",
         "busy",
@@ -63,6 +65,7 @@ class HttpConnection(asyncio.Protocol):
         self._path = "/"
         self._query = ""
         self._closing = False
+        self._stream: ResponseStream | None = None
         self.busy = False
         """True between the first byte of a request and its response."""
 
@@ -78,6 +81,8 @@ class HttpConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._state.connections.discard(self)
         self._transport = None
+        if self._stream is not None:
+            self._stream.lost()
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -146,6 +151,7 @@ class HttpConnection(asyncio.Protocol):
             keep_alive=keep_alive,
             send=self._respond if keep_alive else self._respond_and_close,
             body=b"".join(self._body) if self._body else b"",
+            connection=self,
         )
         try:
             self._state.dispatch(request)
@@ -155,6 +161,14 @@ class HttpConnection(asyncio.Protocol):
             self._close()
 
     # writing
+
+    def open_stream(self, head: bytes) -> ResponseStream:
+        """Answer with ``head`` now and keep writing until either side closes (see stream.py);
+        the connection counts as idle from here on."""
+        self._send_unchecked(head)
+        self.busy = False
+        self._stream = ResponseStream(self._transport, self._close)
+        return self._stream
 
     def _respond(self, data: bytes) -> None:
         self._send_unchecked(data)

@@ -38,6 +38,8 @@ class SinkRunner:
         self.enqueued = 0
         self.refused_full = 0
         self.failures = 0
+        self.bytes_written = 0
+        """Encoded bytes of the records the sink took (read by the metrics, observe.py)."""
 
     @property
     def depth(self) -> int:
@@ -97,8 +99,10 @@ class SinkRunner:
         # resumes where the sink stopped instead of writing records twice.
         write = self.sink.write
         while batch:
-            write(*batch[0])
+            record_bytes, meta = batch[0]
+            write(record_bytes, meta)
             batch.popleft()
+            self.bytes_written += len(record_bytes)
         self.sink.heartbeat()
 
     async def _call_with_retry(
