@@ -21,21 +21,18 @@ from divolte.config import (
     Config,
     HdfsSinkConfig,
     KafkaSinkConfig,
-    MappingConfig,
 )
 from divolte.dedup import DuplicateMemory
 from divolte.enrich import Enrichment, NoEnrichment
 from divolte.enrich.factory import build_client_address_resolver, build_enrichment
-from divolte.errors import ConfigError, DivolteError, SinkError
-from divolte.event import Event
+from divolte.errors import ConfigError, SinkError
 from divolte.http.health import register_health
 from divolte.http.metrics import ObservedServerState
 from divolte.http.server import ServerState, listen
 from divolte.http.static import StaticPages
 from divolte.lifecycle import Lifecycle
-from divolte.mapping.avro_encoder import compile_encoder, default_schema, load_schema
-from divolte.mapping.default import make_default_mapping
-from divolte.mapping.dsl import MappingError, load_mapping
+from divolte.mapping.avro_encoder import compile_encoder
+from divolte.mapping.configured import build_mapping
 from divolte.observability import Observability
 from divolte.observe import Happenings
 from divolte.pipeline import MappingRoute, Pipeline
@@ -45,7 +42,6 @@ from divolte.sinks.runner import SinkRunner
 from divolte.sources.browser import BrowserSource
 from divolte.sources.json import JsonSource
 from divolte.sources.tag import TagResource
-from divolte.types import Record
 
 log = logging.getLogger("divolte.server")
 
@@ -107,7 +103,7 @@ class Collector:
         routes: dict[str, list[MappingRoute]] = {}
         problems: list[str] = []
         for name, mapping in config.mappings.items():
-            built = self._mapping(name, mapping, problems)
+            built = build_mapping(name, mapping, self.enrichment, problems)
             if built is None:
                 continue
             schema, build = built
@@ -126,38 +122,6 @@ class Collector:
         if problems:
             raise ConfigError(problems)
         return routes
-
-    def _mapping(
-        self, name: str, mapping: MappingConfig, problems: list[str]
-    ) -> tuple[dict[str, Any], Callable[[Event], Record]] | None:
-        """The schema and record builder of one mapping, or None (with problems noted)."""
-        if mapping.mapping_script_file is None:
-            # Without a script the reference maps with the built-in schema (CONFIG §8 quirk);
-            # we do the same but also write files with that schema, so readers are not misled.
-            if mapping.schema_file is not None:
-                log.warning(
-                    "Mapping %s sets schema_file but no mapping_script_file: the built-in "
-                    "mapping and schema are used.",
-                    name,
-                )
-            return default_schema(), make_default_mapping(self.enrichment)
-        key = f"divolte.mappings.{name}"
-        try:
-            schema = (
-                default_schema()
-                if mapping.schema_file is None
-                else (load_schema(mapping.schema_file))
-            )
-        except (OSError, DivolteError) as error:
-            problems.append(f"{key}.schema_file: cannot load {mapping.schema_file}: {error}")
-            return None
-        try:
-            build = load_mapping(mapping.mapping_script_file, schema, self.enrichment)
-        except (OSError, MappingError) as error:
-            problems.append(f"{key}.mapping_script_file: {error}")
-            return None
-        log.info("Mapping %s uses the script %s.", name, mapping.mapping_script_file)
-        return schema, build
 
     def _sink(self, name: str, schema: dict[str, Any], problems: list[str]) -> SinkRunner | None:
         if name in self.sinks:

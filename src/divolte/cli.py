@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", "-c", help="HOCON configuration file (or $DIVOLTE_CONF)")
     run.add_argument("--config", "-c", default=argparse.SUPPRESS, help="same as above")
     commands.add_parser(
+        "check-config", help="validate a configuration and print it with its graph (see -h)"
+    )
+    commands.add_parser(
         "mapping-test", help="run events through a mapping and print the records (see -h)"
     )
     cat = commands.add_parser("avro-cat", help="print the records of Avro files as JSON lines")
@@ -103,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         from divolte.avro_cat import main as avro_cat_main
 
         return avro_cat_main(arguments[1:])
+    if arguments[:1] == ["check-config"]:
+        from divolte.check_config import main as check_config_main
+
+        return check_config_main(arguments[1:])
     if arguments[:1] == ["mapping-test"]:
         from divolte.mapping_test import main as mapping_test_main
 
