@@ -141,6 +141,15 @@ class Collector:
         global_hdfs = self.config.global_.hdfs
         if not global_hdfs.enabled:
             return None
+        if global_hdfs.client:
+            # Hadoop client properties point at a cluster this version cannot write to;
+            # writing to local disk instead would surprise silently.
+            problems.append(
+                "divolte.global.hdfs.client: writing to an HDFS cluster is not supported by "
+                "this version; sinks of type hdfs write to the local file system. Remove the "
+                "client properties to write local files."
+            )
+            return None
         strategy = sink_config.file_strategy
         sink = FileSink(
             name=name,

@@ -144,3 +144,15 @@ divolte {{
     assert get(collector.port, encode(QUERY_B, x="si9804")).status == 200
     assert collector.stop() == 0
     assert len(read_records(first)) == len(read_records(second)) == 1
+
+
+def test_hadoop_client_properties_are_refused_not_ignored(tmp_path: Path) -> None:
+    config = (
+        "divolte { global.server.workers = 1, "
+        'global.hdfs.client { fs.defaultFS = "hdfs://nn:8020" } }'
+    )
+    with pytest.raises(AssertionError, match="exited with 1") as failure:
+        start_collector(tmp_path, config)
+    assert "divolte.global.hdfs.client: writing to an HDFS cluster is not supported" in str(
+        failure.value
+    )
