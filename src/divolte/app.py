@@ -87,7 +87,7 @@ class Collector:
         register_health(self.state, lambda: self.lifecycle.shutting_down)
         self.observability.register(self.state, self.sinks)
         if server_config.serve_static_resources:
-            self.state.fallback = StaticPages()
+            self.state.fallback = StaticPages(self._demo_tag_path())
         self.observability.start()
         self.server = await listen(self.state, self.sock)
         if self.worker is None or self.worker == 1:
@@ -118,7 +118,13 @@ class Collector:
             )
             for source in mapping.sources:
                 routes.setdefault(source, []).append(route)
-            log.info("Mapping %s: %s -> %s", name, mapping.sources, mapping.sinks)
+            created = [sink for sink in mapping.sinks if sink in self.sinks]
+            log.info(
+                "Mapping %s: [%s] -> [%s]",
+                name,
+                ", ".join(mapping.sources),
+                ", ".join(created) or "no sink of an enabled type",
+            )
         if problems:
             raise ConfigError(problems)
         return routes
@@ -163,6 +169,13 @@ class Collector:
         )
         runner = SinkRunner(sink, global_hdfs.buffer_size)
         self.sinks[name] = runner
+        if self.worker in (None, 1):
+            log.info(
+                "Sink %s: Avro files in %s, published to %s.",
+                name,
+                strategy.working_dir,
+                strategy.publish_dir,
+            )
         return runner
 
     def _kafka_sink(
@@ -193,6 +206,13 @@ class Collector:
         runner = SinkRunner(sink, kafka.buffer_size)
         self.sinks[name] = runner
         return runner
+
+    def _demo_tag_path(self) -> str:
+        """Where the demo page finds the tag: the first browser source's script."""
+        for source in self.config.sources.values():
+            if isinstance(source, BrowserSourceConfig):
+                return source.prefix + source.javascript.name
+        return "/divolte.js"
 
     def _writer_id(self) -> str:
         """The ``<n>`` of file names: unique per writer within this instance."""

@@ -25,6 +25,7 @@ import asyncio
 import io
 import json
 import logging
+import os
 import socket
 import sys
 import time
@@ -236,10 +237,9 @@ async def serve(
 def _default_enrichment(config: Config | None) -> Enrichment:
     import divolte.enrich as enrich
 
-    factory = getattr(enrich, "from_config", None)
-    if config is not None and callable(factory):
-        return factory(config)  # type: ignore[no-any-return]
-    return enrich.NoEnrichment()
+    if config is None:
+        return enrich.NoEnrichment()
+    return enrich.from_config(config)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -287,15 +287,14 @@ def main(
 
 
 def _load(args: argparse.Namespace, factory: EnrichmentFactory) -> tuple[Build, RecordRenderer]:
+    from divolte.config import load_config
     from divolte.errors import ConfigError
     from divolte.mapping.avro_encoder import load_schema
     from divolte.mapping.dsl import load_mapping
 
-    config = None
-    if args.config:
-        from divolte.config import load_config
-
-        config = load_config(args.config)
+    # Like the collector: --config, else $DIVOLTE_CONF, else the built-in defaults (which
+    # parse user agents; only GeoIP needs a configured database).
+    config = load_config(args.config or os.environ.get("DIVOLTE_CONF") or None)
     schema = load_schema(args.schema)
     try:
         enrichment = factory(config)

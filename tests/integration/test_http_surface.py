@@ -171,3 +171,14 @@ def test_x_forwarded_for_ignored_when_disabled(collector_factory: Any) -> None:
     get(collector.port, encode(QUERY_A), {"X-Forwarded-For": "192.168.13.23"})
     (record,) = collector.stop_and_read()
     assert record["remoteHost"] == "127.0.0.1"
+
+
+def test_demo_page_loads_the_tag_of_a_custom_prefix(collector_factory: Any) -> None:
+    collector = collector_factory(
+        "sources.web { type = browser, prefix = /tracking, javascript.name = dvt.js }\n"
+        "mappings.m { sources = [web], sinks = [hdfs] }"
+    )
+    page = get(collector.port, "/")
+    assert b'<script src="/tracking/dvt.js"></script>' in page.body
+    assert get(collector.port, "/tracking/dvt.js").status == 200
+    collector.stop_and_read()

@@ -181,3 +181,26 @@ def test_http_interface() -> None:
         loop.call_soon_threadsafe(task.cancel)
         thread.join(10)
         loop.close()
+
+
+def test_user_agents_are_parsed_without_a_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No --config and no $DIVOLTE_CONF: the built-in defaults apply, as in the collector."""
+    monkeypatch.delenv("DIVOLTE_CONF", raising=False)
+    script = tmp_path / "ua.groovy"
+    script.write_text(
+        "mapping {\n  map firstInSession() onto 'sessionStart'\n  map timestamp() onto 'ts'\n"
+        "  map remoteHost() onto 'remoteHost'\n  map userAgent().family() onto 'client'\n}\n"
+    )
+    event = {"headers": {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
+                         "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}}  # fmt: skip
+    out, err = io.StringIO(), io.StringIO()
+    status = main(
+        ["--schema", SCHEMA, "--mapping", str(script)],
+        stdin=io.StringIO(json.dumps(event)),
+        stdout=out,
+        stderr=err,
+    )
+    assert status == 0, err.getvalue()
+    assert json.loads(out.getvalue())["client"] == "Chrome"

@@ -18,14 +18,21 @@ _CONTENT_TYPES = {
 
 
 class StaticPages:
-    """Every file of ``divolte/static`` loaded once; ``/`` means ``/index.html``."""
+    """Every file of ``divolte/static`` loaded once; ``/`` means ``/index.html``.
 
-    def __init__(self) -> None:
+    The demo page loads the tag from ``tag_path`` (the first browser source's), so it keeps
+    working with a configured prefix or script name; Divolte's page assumed ``/divolte.js``.
+    """
+
+    def __init__(self, tag_path: str = "/divolte.js") -> None:
         self._files: dict[str, tuple[str, bytes]] = {}
         for entry in resources.files("divolte").joinpath("static").iterdir():
             suffix = "." + entry.name.rsplit(".", 1)[-1]
             if entry.is_file() and suffix in _CONTENT_TYPES:
-                self._files["/" + entry.name] = (_CONTENT_TYPES[suffix], entry.read_bytes())
+                body = entry.read_bytes()
+                if entry.name == "index.html":
+                    body = body.replace(b'src="divolte.js"', f'src="{tag_path}"'.encode())
+                self._files["/" + entry.name] = (_CONTENT_TYPES[suffix], body)
 
     def __call__(self, request: Request) -> None:
         path = "/index.html" if request.path == "/" else request.path
