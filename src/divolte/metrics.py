@@ -206,7 +206,10 @@ class Metrics:
 
     def exposition(self, accept: str | None = None) -> tuple[bytes, str]:
         """The instance's metrics in the format the ``Accept`` header asks for, and its type."""
-        encode, content_type = choose_encoder(accept or "")
+        try:
+            encode, content_type = choose_encoder(accept or "")
+        except Exception:  # the client library chokes on some odd Accept values: plain text
+            encode, content_type = choose_encoder("")
         return encode(self.registry()), content_type
 
     def registry(self) -> CollectorRegistry:

@@ -53,6 +53,12 @@ class _ByLabels(dict[tuple[str, ...], Value]):
         return child
 
 
+def _one_line(text: str, limit: int = 200) -> str:
+    """``text`` as a bounded single line with control characters escaped."""
+    quoted = repr(text[: limit + 1])[1:-1]
+    return quoted[:limit] + ("…" if len(text) > limit else "")
+
+
 class Happenings:
     """What happened to events, counted by source, reason, flag and mapping."""
 
@@ -124,7 +130,10 @@ class Happenings:
         JSON sources log at INFO because their senders are programs someone can fix.
         """
         self._dropped[source, reason].inc()
-        log.log(level, "Dropped event from source %s: %s", source, detail or reason)
+        if log.isEnabledFor(level):
+            # The detail may quote the request: one line, bounded, never the client's text raw.
+            shown = reason if not detail else _one_line(detail)
+            log.log(level, "Dropped event from source %s: %s", source, shown)
 
     def event_flagged(self, source: str, flag: str) -> None:
         self._flagged[source, flag].inc()

@@ -182,3 +182,13 @@ def test_c01_start_up_warning(caplog: pytest.LogCaptureFixture) -> None:
         assert warn_if_geo_sees_proxies(_server(use_x_forwarded_for=True)) is False
         assert warn_if_geo_sees_proxies(_server(use_forwarded=True)) is False
     assert caplog.text.count("lookups will see the proxy's address") == 2
+
+
+def test_long_forwarded_values_are_not_addresses_and_not_cached() -> None:
+    from divolte.enrich.client_address import _parse_hop
+
+    before = _parse_hop.cache_info().currsize
+    for n in range(50):
+        assert parse_hop(f"{n}" + "1" * 60_000) is None
+    assert _parse_hop.cache_info().currsize == before
+    assert parse_hop("[2001:db8:cafe::17]:4711") == ipaddress.ip_address("2001:db8:cafe::17")

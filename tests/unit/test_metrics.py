@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from pathlib import Path
@@ -212,3 +213,26 @@ def test_in_memory_values_need_no_file(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(RuntimeError, match="memory only"):
         metrics.exposition()
     metrics.close()
+
+
+def test_an_odd_accept_header_gets_the_text_format(tmp_path: Path) -> None:
+    metrics = Metrics(str(tmp_path))
+    metrics.counter("divolte_things", "Things.").labels().inc()
+    body, content_type = metrics.exposition("application/openmetrics-text; version=abc")
+    assert content_type.startswith("text/plain; version=0.0.4")
+    assert b"divolte_things_total 1.0" in body
+
+
+def test_drop_details_are_logged_on_one_bounded_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    happenings = Happenings(Metrics(str(tmp_path)))
+    forged = (
+        "x\n2026-12-03 17:44:04,233 [MainProcess] ERROR [divolte.sinks.files]: lost" + "y" * 500
+    )
+    with caplog.at_level("INFO", logger="divolte.events"):
+        happenings.event_dropped("app", "invalid_client_timestamp", forged, logging.INFO)
+    (line,) = caplog.messages
+    assert "\n" not in line
+    assert "\\n2026-12-03" in line
+    assert len(line) < 300

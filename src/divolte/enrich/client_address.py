@@ -38,9 +38,20 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[Request], str]
 
 
-@lru_cache(maxsize=4096)
+_LONGEST_HOP = 64
+"""No address, even IPv6 with brackets, a port and a zone id, is longer; longer text is
+not an address, and is not cached (clients choose it)."""
+
+
 def parse_hop(text: str) -> IPAddress | None:
     """One forwarded hop as an address: ports, brackets, quotes and zone ids removed."""
+    if len(text) > _LONGEST_HOP:
+        return None
+    return _parse_hop(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_hop(text: str) -> IPAddress | None:
     value = text.strip().strip('"').strip()
     if value.startswith("["):
         end = value.find("]")

@@ -1,16 +1,24 @@
 """One HTTP/1.1 connection: a bare asyncio protocol over the httptools parser.
 
-No framework sits between the socket and the handlers (DESIGN §4): the parser calls back
-into this class, a complete request is routed synchronously, and the handler writes its
-response bytes directly. Limits answer with a defined status and close the connection
-instead of resetting it: a request target longer than ``max_target`` gets 414, headers
-larger than ``max_header_bytes`` get 431, unparseable input gets 400 (cases C-03, C-12).
+No framework sits between the socket and the handlers: the parser calls back into this
+class, a complete request is routed synchronously, and the handler writes its response bytes
+directly. Limits answer with a defined status and close the connection instead of resetting
+it: a request target longer than ``max_target`` gets 414, headers larger than
+``max_header_bytes`` get 431 (counted on the raw bytes too, since the parser only reports a
+header line once it is complete), a body over the path's limit 413, a request not complete
+within ``request_timeout`` 408, unparseable input 400.
+
+Memory per connection stays bounded whatever the client does: when the client stops reading
+its answers, the transport's buffer fills, ``pause_writing`` stops reading from the socket and
+further pipelined requests wait, parsed but not answered, until it drains.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+from collections import deque
 from typing import TYPE_CHECKING, cast
 
 import httptools
@@ -32,23 +40,32 @@ class _Refused(Exception):
         self.status = status
 
 
+_HEAD_SLACK = 16384
+"""Bytes allowed beyond the target and header limits for the request line and line ends."""
+
+
 class HttpConnection(asyncio.Protocol):
     __slots__ = (
         "_body",
         "_body_limit",
         "_body_size",
         "_closing",
+        "_head_bytes",
         "_header_bytes",
         "_headers",
+        "_in_head",
         "_parser",
         "_path",
         "_peer",
+        "_pending",
         "_query",
         "_state",
         "_stream",
         "_transport",
         "_url",
+        "_write_paused",
         "busy",
+        "deadline",
     )
 
     def __init__(self, state: ServerState) -> None:
@@ -66,8 +83,14 @@ class HttpConnection(asyncio.Protocol):
         self._query = ""
         self._closing = False
         self._stream: ResponseStream | None = None
+        self._in_head = False
+        self._head_bytes = 0
+        self._write_paused = False
+        self._pending: deque[Request] = deque()
         self.busy = False
         """True between the first byte of a request and its response."""
+        self.deadline = math.inf
+        """Loop time after which the connection is timed out (see ServerState.expire)."""
 
     # asyncio callbacks
 
@@ -77,6 +100,7 @@ class HttpConnection(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self._peer = str(peer[0]) if peer else ""
         self._state.connections.add(self)
+        self.deadline = self._state.now() + self._state.keepalive_timeout
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._state.connections.discard(self)
@@ -85,6 +109,14 @@ class HttpConnection(asyncio.Protocol):
             self._stream.lost()
 
     def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            self._head_bytes += len(data)
+            if (
+                self._head_bytes
+                > self._state.max_target + self._state.max_header_bytes + _HEAD_SLACK
+            ):
+                self._refuse(431)
+                return
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserCallbackError as error:
@@ -92,14 +124,31 @@ class HttpConnection(asyncio.Protocol):
             status = cause.status if isinstance(cause, _Refused) else 400
             self._refuse(status)
         except httptools.HttpParserUpgrade:
-            self._refuse(400)
+            # An Upgrade or CONNECT request was answered like any other; the parser stops
+            # there, so the connection ends after the answer.
+            self.close_when_idle()
         except httptools.HttpParserError:
             self._refuse(400)
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+        if self._transport is not None:
+            self._transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        while self._pending and not self._write_paused:
+            self._dispatch(self._pending.popleft())
+        if not self._write_paused and self._transport is not None:
+            self._transport.resume_reading()
 
     # parser callbacks
 
     def on_message_begin(self) -> None:
         self.busy = True
+        self._in_head = True
+        self._head_bytes = 0
+        self.deadline = self._state.now() + self._state.request_timeout
         self._url = b""
         self._headers = []
         self._header_bytes = 0
@@ -118,8 +167,16 @@ class HttpConnection(asyncio.Protocol):
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
-        raw_path, _, self._query = self._url.decode("latin-1").partition("?")
-        self._path = canonical_path(raw_path.partition("#")[0])
+        self._in_head = False
+        target = self._url.decode("latin-1")
+        if target[:1] != "/" and "://" in target:
+            # Absolute form (RFC 9112 §3.2.2): only the path and query matter here.
+            authority_and_path = target.split("://", 1)[1]
+            slash = authority_and_path.find("/")
+            target = "/" if slash < 0 else authority_and_path[slash:]
+        target = target.partition("#")[0]
+        raw_path, _, self._query = target.partition("?")
+        self._path = canonical_path(raw_path)
         self._body_limit = self._state.body_limits.get(self._path, self._state.max_body_bytes)
         expects_continue = False
         for name, value in self._headers:
@@ -153,6 +210,13 @@ class HttpConnection(asyncio.Protocol):
             body=b"".join(self._body) if self._body else b"",
             connection=self,
         )
+        if self._write_paused or self._pending:
+            self._pending.append(request)  # answered in order once the client reads again
+        else:
+            self._dispatch(request)
+
+    def _dispatch(self, request: Request) -> None:
+        self.deadline = math.inf  # the handler answers; no timeout while it does
         try:
             self._state.dispatch(request)
         except Exception:  # a handler bug must cost one request, never the connection loop
@@ -167,13 +231,15 @@ class HttpConnection(asyncio.Protocol):
         the connection counts as idle from here on."""
         self._send_unchecked(head)
         self.busy = False
+        self.deadline = math.inf  # a stream lives as long as its reader
         self._stream = ResponseStream(self._transport, self._close)
         return self._stream
 
     def _respond(self, data: bytes) -> None:
         self._send_unchecked(data)
-        self.busy = False
-        if self._closing:
+        self.busy = bool(self._pending)
+        self.deadline = self._state.now() + self._state.keepalive_timeout
+        if self._closing and not self._pending:
             self._close()
 
     def _respond_and_close(self, data: bytes) -> None:
@@ -187,6 +253,7 @@ class HttpConnection(asyncio.Protocol):
     def _refuse(self, status: int) -> None:
         messages = {
             400: "Malformed HTTP request.",
+            408: "Request not completed in time.",
             413: "Request body too large.",
             414: "Request target too long.",
             431: "Request header fields too large.",
@@ -199,6 +266,14 @@ class HttpConnection(asyncio.Protocol):
         self.busy = False
         if self._transport is not None:
             self._transport.close()
+
+    def time_out(self) -> None:
+        """Called when ``deadline`` passed: an unfinished request gets 408, an idle
+        keep-alive connection is closed."""
+        if self.busy:
+            self._refuse(408)
+        else:
+            self._close()
 
     def close_when_idle(self, *, force: bool = False) -> None:
         """Used by the shutdown: idle keep-alive connections close now, busy ones after

@@ -42,13 +42,19 @@ class ServerState:
     resolve_peer: PeerResolver | None = None
     max_target: int = 65536
     max_header_bytes: int = 65536
-    max_body_bytes: int = 1 << 20
+    max_body_bytes: int = 65536
+    """Body limit of paths without one of their own (only JSON sources take bodies)."""
+    request_timeout: float = 30.0
+    """Seconds a client has to send a whole request once it started one (then 408)."""
+    keepalive_timeout: float = 75.0
+    """Seconds an idle keep-alive connection is kept (longer than nginx's upstream 60 s)."""
     body_limits: dict[str, int] = field(default_factory=dict)
     """Per-path body limits (JSON sources), checked while the body arrives."""
     refusing: bool = False
     """Set by the shutdown sequence: new requests get 503 from here on."""
     connections: set[HttpConnection] = field(default_factory=set)
     refused: Counter[int] = field(default_factory=Counter)
+    sweeper: asyncio.Task[None] | None = None
 
     def add_route(self, path: str, methods: set[str], handler: Handler) -> None:
         if path in self.routes:
@@ -86,8 +92,22 @@ class ServerState:
     def busy_connections(self) -> int:
         return sum(1 for connection in self.connections if connection.busy)
 
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    async def expire_connections(self) -> None:
+        """Once a second, time out connections past their deadline. One sweep instead of a
+        timer per request keeps the per-request cost to one assignment."""
+        while True:
+            await asyncio.sleep(1.0)
+            now = self.now()
+            for connection in [c for c in self.connections if c.deadline < now]:
+                connection.time_out()
+
 
 async def listen(state: ServerState, sock: socket.socket) -> asyncio.Server:
     """Start accepting connections on an already bound and listening socket."""
     loop = asyncio.get_running_loop()
-    return await loop.create_server(lambda: HttpConnection(state), sock=sock, backlog=1024)
+    server = await loop.create_server(lambda: HttpConnection(state), sock=sock, backlog=1024)
+    state.sweeper = loop.create_task(state.expire_connections(), name="expire-connections")
+    return server
