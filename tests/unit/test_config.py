@@ -281,13 +281,13 @@ def test_list_append_and_references(tmp_path: Path) -> None:
           sources { browser { type = browser }, app { type = json } }
           mappings.m { sources = [browser], sinks = ${all-sinks} }
           mappings.m.sources += app
-          global.server.port = ${divolte.global.mapper.buffer_size}
+          global.hdfs.buffer_size = ${divolte.global.mapper.duplicate_memory_size}
         }
     """,
     )
     assert config.mappings["m"].sources == ("browser", "app")
     assert config.mappings["m"].sinks == ("hdfs", "kafka")
-    assert config.global_.server.port == 1048576  # a ${path} into the built-in defaults
+    assert config.global_.hdfs.buffer_size == 1000000  # a ${path} into the built-in defaults
 
 
 def test_kafka_producer_properties_merge_and_flatten(tmp_path: Path) -> None:

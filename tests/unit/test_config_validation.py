@@ -32,13 +32,19 @@ def test_validation_case(tmp_path: Path, case: dict[str, Any]) -> None:
     if case.get("valid"):
         assert problems == []
         return
-    expected: list[str] = case["errors"]
+    conf = tmp_path / "divolte-collector.conf"
+    expected = [message.replace("{conf}", str(conf)) for message in case["errors"]]
     assert len(problems) == len(expected), problems
     for problem, prefix in zip(problems, expected, strict=True):
         if case.get("exact"):
             assert problem == prefix
         else:
             assert problem.startswith(prefix), problem
+    for problem, line in zip(problems, case.get("lines", [None] * len(problems)), strict=True):
+        if line is None:
+            continue
+        assert f"\n\tLocation: {conf}, line {line}, " in problem, problem
+        assert "\n\tConfiguration path to error: 'divolte." in problem, problem
 
 
 def test_unknown_key_names_path_file_line_and_suggestion(tmp_path: Path) -> None:
@@ -150,3 +156,165 @@ def test_array_at_the_root(tmp_path: Path) -> None:
     [problem] = _problems(tmp_path, "[1, 2]\n")
     assert problem.startswith("Invalid configuration file ")
     assert "document has type array rather than object at file root" in problem
+
+
+def test_range_error_from_the_environment_names_the_variable() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(env={"DIVOLTE_PORT": "70000"})
+    [problem] = caught.value.problems
+    assert problem.startswith(
+        "Invalid value for 'divolte.global.server.port' (TCP port; $DIVOLTE_PORT overrides the "
+        "default): 70000 is out of range; allowed: 0 to 65535."
+    )
+    assert "Location: environment variable DIVOLTE_PORT." in problem
+
+
+def test_range_error_from_an_override_names_it() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(env={}, overrides={"divolte.global.server.workers": -3})
+    [problem] = caught.value.problems
+    assert "-3 is out of range; allowed: 1 or more, or null." in problem
+    assert "Location: override 'divolte.global.server.workers'." in problem
+
+
+# A file that is not UTF-8.
+
+
+def test_latin1_file_names_the_byte_its_line_and_column(tmp_path: Path) -> None:
+    conf = tmp_path / "divolte-collector.conf"
+    conf.write_bytes('divolte.global.server {\n  host = "café"\n}\n'.encode("latin-1"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(str(conf), env={})
+    assert caught.value.problems == [
+        f"Cannot read configuration file '{conf}': it is not UTF-8 text (byte 0xe9 at line 2, "
+        "column 14: invalid continuation byte). Save the file as UTF-8; other encodings are not "
+        f"supported.\n\tLocation: {conf}, line 2, column 14.\n"
+        '\t      host = "caf\ufffd"\n'
+        "\t                 ^"
+    ]
+
+
+def test_bad_byte_after_a_byte_order_mark(tmp_path: Path) -> None:
+    conf = tmp_path / "divolte-collector.conf"
+    conf.write_bytes(b"\xef\xbb\xbf\xffdivolte.global.server.port = 1\n")
+    [problem] = _problems_of(conf)
+    assert "(byte 0xff at line 1, column 1: invalid start byte)" in problem
+
+
+def test_included_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    (tmp_path / "server.conf").write_bytes(b'port = 1\nhost = "\xff"\n')
+    conf = tmp_path / "divolte-collector.conf"
+    conf.write_text('divolte.global.server { include "server.conf" }\n', encoding="utf-8")
+    [problem] = _problems_of(conf)
+    assert problem.startswith(
+        f"Cannot read configuration file '{tmp_path / 'server.conf'}': it is not UTF-8 text "
+        "(byte 0xff at line 2, column 9: invalid start byte). Save the file as UTF-8;"
+    )
+
+
+def _problems_of(conf: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(str(conf), env={})
+    return caught.value.problems
+
+
+# Substitutions that expand exponentially are refused before they are expanded.
+
+
+def _doubling(first: str, step: str, count: int = 40) -> str:
+    lines = [f"v0 = {first}"] + [step.format(i=i, prev=f"${{v{i - 1}}}") for i in range(1, count)]
+    return "\n".join(lines) + "\ndivolte.global.server.host = x\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "line"),
+    [
+        (_doubling('"0123456789"', "v{i} = {prev}{prev}"), "v17", 18),
+        (_doubling("[1, 2]", "v{i} = {prev} {prev}"), "v18", 19),
+        (_doubling("[1]", "v{i} = [{prev}, {prev}]"), "v17", 18),
+        (_doubling("{ x = 1 }", "v{i} = {{ a = {prev}, b = {prev} }}"), "v16", 17),
+        ('a = "xy"\n' + "a = ${a}${a}\n" * 40, "a", 41),
+    ],
+    ids=["strings", "lists", "nested lists", "objects", "self-reference"],
+)
+def test_exponential_substitutions_are_refused(
+    tmp_path: Path, text: str, key: str, line: int
+) -> None:
+    [problem] = _problems(tmp_path, text)
+    conf = tmp_path / "divolte-collector.conf"
+    assert problem.startswith(
+        f"Invalid configuration file '{conf}': once its substitutions are expanded, '{key}' may "
+        "grow past 1,000,000 characters, the most a whole configuration may hold (1 MB). Look "
+        "for substitutions that repeat each other (b = ${a}${a}, c = ${b}${b}, …): each one "
+        "doubles the size."
+    )
+    assert f"\tLocation: {conf}, line {line}, column 1." in problem
+    assert problem.endswith(f"\tConfiguration path to error: '{key}'")
+
+
+def test_many_keys_that_together_exceed_the_limit(tmp_path: Path) -> None:
+    text = 'v0 = "' + "x" * 100_000 + '"\n'
+    text += "".join(f"v{i} = ${{v0}}\n" for i in range(1, 12))
+    text += "divolte.global.server.host = x\n"
+    [problem] = _problems(tmp_path, text)
+    expected = "the configuration may grow past 1,000,000 characters, the most it may hold (1 MB); "
+    assert expected + "its largest key is 'v0'." in problem
+
+
+def test_a_file_over_the_limit_is_not_parsed(tmp_path: Path) -> None:
+    text = "# " + "x" * 1_000_000 + "\ndivolte.global.server.host = x\n"
+    [problem] = _problems(tmp_path, text)
+    assert problem == (
+        f"Invalid configuration file '{tmp_path / 'divolte-collector.conf'}': it holds "
+        "1,000,034 characters, more than the 1,000,000 (1 MB) a configuration may hold."
+    )
+
+
+def test_substitutions_that_grow_linearly_are_fine(tmp_path: Path) -> None:
+    text = "divolte.global.server.trusted_proxies = []\n"
+    text += "divolte.global.server.trusted_proxies += 10.0.0.0/8\n" * 50
+    text += "l = []\n" + "l = ${l} [abc]\n" * 200
+    text += "".join(f"c{i} = ${{?c{i - 1}}}\n" for i in range(300))
+    text += "".join(f"s{i} = ${{divolte.global.server}}\n" for i in range(200))
+    assert _problems(tmp_path, text) == []
+
+
+# The paths the validator knows are the paths the collector registers.
+
+
+def test_routes_are_the_ones_the_collector_registers(tmp_path: Path) -> None:
+    import asyncio
+    import socket
+
+    from divolte.app import Collector
+    from divolte.config.validate import routes
+
+    conf = tmp_path / "divolte-collector.conf"
+    conf.write_text(
+        "divolte {\n"
+        "  global { hdfs.enabled = false, metrics.path = /prom\n"
+        "           inspector { enabled = true, path = /look/ } }\n"
+        "  sources { web { type = browser, prefix = /t, event_suffix = e }\n"
+        "            app { type = json, event_path = /j } }\n"
+        "  mappings {}\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    config = load_config(str(conf), env={})
+
+    async def registered() -> set[str]:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            sock.listen()
+            collector = Collector(config, sock)
+            await collector.start()
+            assert collector.server is not None and collector.observability is not None
+            collector.server.close()
+            await collector.server.wait_closed()
+            await collector.close_sinks()
+            await collector.observability.stop()
+            return set(collector.state.routes)
+
+    expected = {route.path for route in routes(config)}
+    assert asyncio.run(registered()) == expected
+    assert {"/prom", "/look", "/look/events", "/t/divolte.js", "/t/e", "/j"} <= expected

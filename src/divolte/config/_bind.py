@@ -48,9 +48,7 @@ class Binder:
         self.unbound: set[str] = set()
 
     def where(self, path: Path) -> str:
-        origin = self.layer.origin_of(path)
-        located = f"\n\tLocation: {origin.describe()}.{origin.excerpt()}" if origin else ""
-        return f"{located}\n\tConfiguration path to error: '{dotted(path)}'"
+        return self.layer.where(path)
 
     def error(self, path: Path, message: str) -> None:
         self.problems.append(f"{message}.{self.where(path)}")
@@ -119,7 +117,8 @@ class Binder:
             )
             return _MISSING
         if old is not None and info.alias:
-            return self.convert(_coerce.to_millis, old, (*path, info.alias))
+            old_path = (*path, info.alias)
+            return self.checked(self.convert(_coerce.to_millis, old, old_path), info, old_path)
         if node is None:
             if _is_required(fld):
                 self.error(
@@ -127,9 +126,46 @@ class Binder:
                 )
             return _MISSING
         value = self.convert(lambda n: self.typed(hint, info, n, (*path, key)), node, (*path, key))
+        value = self.checked(value, info, (*path, key), nullable=_is_optional(hint))
         if isinstance(value, dict) and fld.default_factory is not dataclasses.MISSING:
             value = {**fld.default_factory(), **value}  # properties merge over their defaults
         return value
+
+    def checked(self, value: Any, info: KeyInfo, path: Path, *, nullable: bool = False) -> Any:
+        """``value`` if it keeps to the key's declared bounds and rule, else reported and
+        ``_MISSING`` (so that the default stands in)."""
+        if value is _MISSING or value is None:
+            return value
+        allowed = info.allowed()
+        if allowed is not None and not info.in_bounds(value):
+            self.error(
+                path,
+                f"Invalid value for '{dotted(path)}' ({info.doc}): {value} is out of range; "
+                f"allowed: {allowed}{', or null' if nullable else ''}",
+            )
+            return _MISSING
+        if info.rule is None:
+            return value
+        valid = True
+        for entry_path, text in self.entries(value, path):
+            try:
+                info.rule(text)
+            except ValueError as exc:
+                self.error(entry_path, f"Invalid value for '{dotted(entry_path)}': {exc}")
+                valid = False
+        return value if valid else _MISSING
+
+    def entries(self, value: Any, path: Path) -> list[tuple[Path, str]]:
+        """What a rule checks: a string itself, each entry of a list or properties object."""
+        if isinstance(value, tuple):
+            return [(path, entry) for entry in value]
+        if isinstance(value, dict):
+            return [(self.entry_path(path, name), entry) for name, entry in value.items()]
+        return [(path, value)]
+
+    def entry_path(self, path: Path, name: str) -> Path:
+        """The path of property ``name``: one key (``"a.b" = x``) or nested (``a.b = x``)."""
+        return (*path, name) if (*path, name) in self.layer.origins else (*path, *name.split("."))
 
     def convert(self, fn: Callable[[Node], Any], node: Node, path: Path) -> Any:
         try:
@@ -207,6 +243,10 @@ class Binder:
 def _is_required(fld: dataclasses.Field[Any]) -> bool:
     no_factory = fld.default_factory is dataclasses.MISSING
     return fld.default is dataclasses.MISSING and no_factory
+
+
+def _is_optional(hint: Any) -> bool:
+    return get_origin(hint) in (Union, types.UnionType) and type(None) in get_args(hint)
 
 
 def _placeholder(hint: Any) -> Any:

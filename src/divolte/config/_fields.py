@@ -33,6 +33,35 @@ class KeyInfo:
     """Enumerated values are compared case-insensitively and stored lower-case."""
     default_doc: str | None = None
     """How to describe a default that is computed rather than fixed."""
+    minimum: Any = None
+    """The smallest allowed value (an ``int`` or a ``Duration``); None: no lower bound."""
+    maximum: Any = None
+    """The largest allowed value; None: no upper bound."""
+    above: Any = None
+    """Values must be greater than this (an exclusive lower bound, e.g. a zero duration)."""
+    rule: Callable[[str], None] | None = None
+    """A further check of a string value, or of each entry of a list or properties object;
+    raises ``ValueError`` saying what is wrong and what is allowed."""
+
+    def allowed(self) -> str | None:
+        """The bounds in words (``1 or more``, ``0 to 65535``), or None without bounds."""
+        if self.minimum is not None and self.maximum is not None:
+            return f"{self.minimum} to {self.maximum}"
+        if self.minimum is not None:
+            return f"{self.minimum} or more"
+        if self.above is not None:
+            return f"more than {self.above}"
+        if self.maximum is not None:
+            return f"{self.maximum} or less"
+        return None
+
+    def in_bounds(self, value: Any) -> bool:
+        """Whether ``value`` (not None) lies within the bounds."""
+        return (
+            (self.minimum is None or value >= self.minimum)
+            and (self.maximum is None or value <= self.maximum)
+            and (self.above is None or value > self.above)
+        )
 
 
 def setting(default: T, doc: str, **info: Any) -> T:

@@ -87,7 +87,7 @@ def load_config(
     config, binding_problems, unbound = bind(layer, origin)
     problems += binding_problems
     config = _with_project_id(config, env)
-    problems += validate.check(config, unbound)
+    problems += validate.check(config, unbound, layer)
     validate.raise_if_problems(problems)
     return config
 

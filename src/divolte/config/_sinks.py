@@ -9,17 +9,21 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from ._fields import required, setting, setting_factory
-from .duration import Duration
+from .duration import ZERO, Duration
 
 D = Duration.parse
 
 
 @dataclass(frozen=True)
 class FileStrategyConfig:
-    roll_every: Duration = setting(D("1 hour"), "close and publish a file after this age")
-    sync_file_after_records: int = setting(1000, "sync after this many records since last sync")
+    roll_every: Duration = setting(
+        D("1 hour"), "close and publish a file after this age", above=ZERO
+    )
+    sync_file_after_records: int = setting(
+        1000, "sync after this many records since last sync", minimum=1
+    )
     sync_file_after_duration: Duration = setting(
-        D("30 seconds"), "sync after this long when records are pending"
+        D("30 seconds"), "sync after this long when records are pending", minimum=ZERO
     )
     working_dir: str = setting("/tmp", "directory (GCS: object prefix) of in-flight files")
     publish_dir: str = setting("/tmp", "directory (GCS: object prefix) of finished files")
@@ -40,12 +44,17 @@ class HdfsSinkConfig:
 @dataclass(frozen=True)
 class GcsRetrySettings:
     max_attempts: int = setting(0, "attempts per API call; 0 = unlimited")
-    total_timeout: Duration = setting(D("10 minutes"), "give up on a call after this long")
-    initial_retry_delay: Duration = setting(D("1 second"), "first back-off delay")
+    total_timeout: Duration = setting(
+        D("10 minutes"), "give up on a call after this long", minimum=ZERO
+    )
+    initial_retry_delay: Duration = setting(D("1 second"), "first back-off delay", minimum=ZERO)
     retry_delay_multiplier: float = setting(2.0, "back-off growth factor")
-    max_retry_delay: Duration = setting(D("64 seconds"), "back-off ceiling")
+    max_retry_delay: Duration = setting(D("64 seconds"), "back-off ceiling", minimum=ZERO)
     jitter_delay: Duration | None = setting(
-        None, "random ± added to each delay", default_doc="1 second unless jitter_factor is set"
+        None,
+        "random ± added to each delay",
+        default_doc="1 second unless jitter_factor is set",
+        minimum=ZERO,
     )
     jitter_factor: float | None = setting(None, "random relative ± scaling of each delay")
 
@@ -79,14 +88,20 @@ class KafkaSinkConfig:
 @dataclass(frozen=True)
 class GcpsRetrySettings:
     max_attempts: int = setting(0, "attempts per publish; 0 = unlimited")
-    total_timeout: Duration = setting(D("10 seconds"), "give up on a publish after this long")
-    initial_retry_delay: Duration = setting(D("5 milliseconds"), "first back-off delay")
+    total_timeout: Duration = setting(
+        D("10 seconds"), "give up on a publish after this long", minimum=ZERO
+    )
+    initial_retry_delay: Duration = setting(
+        D("5 milliseconds"), "first back-off delay", minimum=ZERO
+    )
     retry_delay_multiplier: float = setting(2.0, "back-off growth factor")
-    max_retry_delay: Duration = setting(D("1 minute"), "back-off ceiling")
-    initial_rpc_timeout: Duration = setting(D("15 seconds"), "timeout of the first RPC")
+    max_retry_delay: Duration = setting(D("1 minute"), "back-off ceiling", minimum=ZERO)
+    initial_rpc_timeout: Duration = setting(
+        D("15 seconds"), "timeout of the first RPC", minimum=ZERO
+    )
     rpc_timeout_multiplier: float = setting(2.0, "RPC timeout growth factor")
     max_rpc_timeout: Duration | None = setting(
-        None, "RPC timeout ceiling", default_doc="= initial_rpc_timeout"
+        None, "RPC timeout ceiling", default_doc="= initial_rpc_timeout", minimum=ZERO
     )
 
     def __post_init__(self) -> None:

@@ -65,6 +65,13 @@ class Layer:
                 return found
         return None
 
+    def where(self, path: Path) -> str:
+        """The location part of an error message about ``path``: file, line and excerpt when
+        known, then the path."""
+        origin = self.origin_of(path)
+        located = f"\n\tLocation: {origin.describe()}.{origin.excerpt()}" if origin else ""
+        return f"{located}\n\tConfiguration path to error: '{'.'.join(path)}'"
+
 
 def merge(base: Layer, top: Layer) -> Layer:
     """``top`` over ``base``: objects merge key by key, any other value replaces."""

@@ -3,7 +3,7 @@
 The text reads back to the same configuration: durations are written as strings, unset optional
 keys as ``null`` and property keys quoted, so ``load_config`` of the output gives an equal
 :class:`~divolte.config.model.Config`. With ``docs=True`` each key gets its one-line doc from the
-model above it.
+model above it, with its allowed range when it has one.
 """
 
 from __future__ import annotations
@@ -47,8 +47,10 @@ def _section(obj: Any, depth: int, docs: bool, name: str) -> list[str]:
         value = getattr(obj, fld.name)
         info = key_info(fld)
         if docs:
-            default = f" (default: {info.default_doc})" if info.default_doc else ""
-            lines.append(f"{pad}{_INDENT}# {info.doc}{default}")
+            notes = [f"default: {info.default_doc}"] if info.default_doc else []
+            notes += [f"allowed: {info.allowed()}"] if info.allowed() else []
+            extra = f" ({'; '.join(notes)})" if notes else ""
+            lines.append(f"{pad}{_INDENT}# {info.doc}{extra}")
         if dataclasses.is_dataclass(value):
             lines += _section(value, depth + 1, docs, hocon_key(fld))
         elif isinstance(value, dict):

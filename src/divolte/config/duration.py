@@ -161,3 +161,7 @@ def _parse_nanos(text: str) -> int:
     if scaled <= _LONG_MIN:
         return _LONG_MIN
     return int(scaled)
+
+
+ZERO: Final = Duration(0)
+"""The lower bound of durations that cannot be negative (``minimum=ZERO`` in the model)."""

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from ..errors import ConfigError
 from ._fields import required, setting, setting_factory
 from ._sinks import (
     FileStrategyConfig,
@@ -26,7 +27,7 @@ from ._sinks import (
     KafkaSinkConfig,
     SinkConfig,
 )
-from .duration import Duration
+from .duration import ZERO, Duration
 
 __all__ = [
     "BrowserSourceConfig",
@@ -62,17 +63,52 @@ D = Duration.parse
 JAVASCRIPT_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+\.js$")
 
 
+# The rules of trusted_proxies and log levels are those the collector applies at start-up,
+# called here so that check-config reports them too. Imported on use: the configuration layer
+# does not load the runtime's modules (HTTP, logging setup) just by being imported.
+
+
+def _network(value: str) -> None:
+    """A trusted proxy: what the client-address resolver accepts at start-up."""
+    from divolte.enrich.client_address import parse_trusted_proxies
+
+    try:
+        parse_trusted_proxies([value])
+    except ConfigError:
+        raise ValueError(
+            f"'{value}' is not an IP network; write an address or a CIDR block such as "
+            "10.0.0.0/8 or fd00::/8"
+        ) from None
+
+
+def _log_level(value: str) -> None:
+    """A log level: what the log setup accepts at start-up."""
+    from divolte.logs import parse_levels
+
+    try:
+        parse_levels({"": value})
+    except ValueError:
+        raise ValueError(
+            f"'{value}' is not a log level; allowed (in any case): "
+            "debug, info, warning, error, critical"
+        ) from None
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     host: str | None = setting(None, "bind address; unset means the loopback address")
-    port: int = setting(8290, "TCP port (default overridden by $DIVOLTE_PORT)")
+    port: int = setting(
+        8290, "TCP port; $DIVOLTE_PORT overrides the default", minimum=0, maximum=65535
+    )
     use_x_forwarded_for: bool = setting(False, "client address from the last X-Forwarded-For")
     use_forwarded: bool = setting(False, "client address from the Forwarded header (RFC 7239)")
     trusted_proxies: tuple[str, ...] = setting(
-        (), "proxy networks (CIDR) skipped when picking the forwarded client; empty: last hop"
+        (),
+        "proxy networks (CIDR) skipped when picking the forwarded client; empty: last hop",
+        rule=_network,
     )
     workers: int | None = setting(
-        None, "worker processes sharing the port; unset means one per CPU core"
+        None, "worker processes sharing the port; unset means one per CPU core", minimum=1
     )
     serve_static_resources: bool = setting(True, "serve the static test page under /")
     debug_requests: bool = setting(False, "log every request and response (never in production)")
@@ -80,11 +116,13 @@ class ServerConfig:
         D("0 ms"),
         "after SIGTERM keep serving, /ping and /health answer 503 for this long",
         alias="shutdown_wait_period_mills",
+        minimum=ZERO,
     )
     shutdown_timeout: Duration = setting(
         D("2 minutes"),
         "then stop accepting and wait at most this long for in-flight requests",
         alias="shutdown_grace_period_mills",
+        minimum=ZERO,
     )
 
 
@@ -93,14 +131,18 @@ class UserAgentParserConfig:
     type: Literal["non_updating", "online_updating", "caching_and_updating"] = setting(
         "non_updating", "user-agent database (case-insensitive)", ignore_case=True
     )
-    cache_size: int = setting(1000, "parsed user agents cached per mapping per mapper thread")
+    cache_size: int = setting(
+        1000, "parsed user agents cached per mapping per mapper thread", minimum=0
+    )
 
 
 @dataclass(frozen=True)
 class MapperConfig:
-    threads: int = setting(1, "mapper threads, shared by all mappings and sources")
-    buffer_size: int = setting(1048576, "capacity of each mapper thread's input queue")
-    duplicate_memory_size: int = setting(1000000, "duplicate-memory slots per mapper thread")
+    threads: int = setting(1, "mapper threads, shared by all mappings and sources", minimum=1)
+    buffer_size: int = setting(1048576, "capacity of each mapper thread's input queue", minimum=1)
+    duplicate_memory_size: int = setting(
+        1000000, "duplicate-memory slots per mapper thread", minimum=1
+    )
     user_agent_parser: UserAgentParserConfig = setting_factory(
         UserAgentParserConfig, "user-agent parsing"
     )
@@ -110,16 +152,16 @@ class MapperConfig:
 @dataclass(frozen=True)
 class HdfsGlobalConfig:
     enabled: bool = setting(True, "create HDFS (file) sinks")
-    threads: int = setting(2, "worker threads per HDFS sink")
-    buffer_size: int = setting(1048576, "queue capacity of each worker thread")
+    threads: int = setting(2, "worker threads per HDFS sink", minimum=1)
+    buffer_size: int = setting(1048576, "queue capacity of each worker thread", minimum=1)
     client: dict[str, str] | None = setting(None, "Hadoop client properties (only these apply)")
 
 
 @dataclass(frozen=True)
 class GcsGlobalConfig:
     enabled: bool = setting(False, "create Google Cloud Storage sinks")
-    threads: int = setting(1, "worker threads per GCS sink")
-    buffer_size: int = setting(1048576, "queue capacity of each worker thread")
+    threads: int = setting(1, "worker threads per GCS sink", minimum=1)
+    buffer_size: int = setting(1048576, "queue capacity of each worker thread", minimum=1)
 
 
 def _kafka_producer_defaults() -> dict[str, str]:
@@ -136,8 +178,8 @@ def _kafka_producer_defaults() -> dict[str, str]:
 @dataclass(frozen=True)
 class KafkaGlobalConfig:
     enabled: bool = setting(False, "create Kafka sinks")
-    threads: int = setting(2, "worker threads per Kafka sink")
-    buffer_size: int = setting(1048576, "queue capacity of each worker thread")
+    threads: int = setting(2, "worker threads per Kafka sink", minimum=1)
+    buffer_size: int = setting(1048576, "queue capacity of each worker thread", minimum=1)
     producer: dict[str, str] = setting_factory(
         _kafka_producer_defaults, "Kafka producer properties, shared by all Kafka sinks"
     )
@@ -146,8 +188,8 @@ class KafkaGlobalConfig:
 @dataclass(frozen=True)
 class GcpsGlobalConfig:
     enabled: bool = setting(False, "create Google Cloud Pub/Sub sinks")
-    threads: int = setting(2, "worker threads per Pub/Sub sink")
-    buffer_size: int = setting(1048576, "queue capacity of each worker thread")
+    threads: int = setting(2, "worker threads per Pub/Sub sink", minimum=1)
+    buffer_size: int = setting(1048576, "queue capacity of each worker thread", minimum=1)
     project_id: str | None = setting(
         None, "Google Cloud project; unset → discovered from the environment"
     )
@@ -175,9 +217,13 @@ class LoggingConfig:
     format: Literal["human", "json"] = setting(
         "human", "human-readable lines, or one JSON object per line", ignore_case=True
     )
-    level: str = setting("info", "level of every component without its own (--log-level)")
+    level: str = setting(
+        "info",
+        "level of every component without its own (--log-level): debug … critical",
+        rule=_log_level,
+    )
     levels: dict[str, str] = setting_factory(
-        dict, 'level per component, e.g. "divolte.sinks" = debug'
+        dict, 'level per component, e.g. "divolte.sinks" = debug', rule=_log_level
     )
     repeat_interval: Duration = setting(
         D("1 minute"), "a warning repeated within this time is counted, not printed again"
@@ -203,7 +249,9 @@ class JavascriptConfig:
     logging: bool = setting(False, "the tag logs to the browser console")
     debug: bool = setting(False, "serve a pretty-printed, less mangled tag")
     auto_page_view_event: bool = setting(True, "the tag signals pageView at each page view")
-    event_timeout: Duration = setting(D("750 milliseconds"), "per-event delivery timeout")
+    event_timeout: Duration = setting(
+        D("750 milliseconds"), "per-event delivery timeout", minimum=ZERO
+    )
 
 
 @dataclass(frozen=True)
@@ -212,11 +260,15 @@ class BrowserSourceConfig:
     prefix: str = setting("/", "path prefix of tag and beacon; a trailing / is appended")
     event_suffix: str = setting("csc-event", "beacon path = prefix + event_suffix")
     party_cookie: str = setting("_dvp", "party cookie name")
-    party_timeout: Duration = setting(D("730 days"), "party cookie max-age")
+    party_timeout: Duration = setting(D("730 days"), "party cookie max-age", minimum=ZERO)
     session_cookie: str = setting("_dvs", "session cookie name")
-    session_timeout: Duration = setting(D("30 minutes"), "session cookie max-age (sliding)")
+    session_timeout: Duration = setting(
+        D("30 minutes"), "session cookie max-age (sliding)", minimum=ZERO
+    )
     cookie_domain: str | None = setting(None, "domain= attribute of both cookies")
-    http_response_delay: Duration = setting(D("0 seconds"), "beacon response delay (testing)")
+    http_response_delay: Duration = setting(
+        D("0 seconds"), "beacon response delay (testing)", minimum=ZERO
+    )
     javascript: JavascriptConfig = setting_factory(JavascriptConfig, "the tracking tag")
 
     def __post_init__(self) -> None:
@@ -229,7 +281,7 @@ class JsonSourceConfig:
     type: ClassVar[str] = "json"
     event_path: str = setting("/", "exact path accepting POSTed events")
     party_id_parameter: str = setting("p", "query parameter carrying the party id")
-    maximum_body_size: int = setting(4096, "maximum request body in bytes")
+    maximum_body_size: int = setting(4096, "maximum request body in bytes", minimum=1)
 
 
 SourceConfig = BrowserSourceConfig | JsonSourceConfig

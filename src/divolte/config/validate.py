@@ -12,6 +12,8 @@ invalid. A file that *does* set something but has no ``divolte`` key is an error
 a file is nearly always a forgotten ``divolte { … }`` wrapper whose settings would otherwise be
 ignored without a word.
 
+Our own rules (paths that collide) name the keys and their file and line instead.
+
 Not checked here: HDFS directories (the sink checks them at start-up), schema files, mapping
 scripts and other things CONFIG.md §9.3 lists as start-up failures.
 """
@@ -21,8 +23,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 
 from ..errors import ConfigError
+from ._tree import Layer, Path
 from .model import (
     JAVASCRIPT_NAME_PATTERN,
     BrowserSourceConfig,
@@ -31,6 +35,11 @@ from .model import (
     KafkaSinkConfig,
     MappingConfig,
 )
+
+BUILT_IN_PATHS = ("/ping", "/health", "/health/sinks")
+"""The collector's own endpoints, always served: ``http/health.py`` and ``observability.py``
+register them (``tests/unit/test_config_validation.py`` keeps :func:`routes` equal to what
+the collector registers)."""
 
 
 def root_problems(own_keys: list[str], path: str) -> list[str]:
@@ -70,11 +79,12 @@ def _class_rule(config: Config, message: str) -> str:
     return _property("divolte.", message, routes)
 
 
-def check(config: Config, unbound: Collection[str] = ()) -> list[str]:
-    """Every §9.1 rule that ``config`` breaks, as messages in the reference's words.
+def check(config: Config, unbound: Collection[str] = (), layer: Layer | None = None) -> list[str]:
+    """Every §9.1 rule that ``config`` breaks, as messages in the reference's words, then ours.
 
     ``unbound`` names sources and sinks that exist but could not be bound (already reported),
-    so that mappings using them are not also told they are undefined.
+    so that mappings using them are not also told they are undefined. ``layer`` is where the
+    settings came from, for the file and line of our rules' messages.
     """
     return [
         *_reference_problems(config, unbound),
@@ -83,7 +93,97 @@ def check(config: Config, unbound: Collection[str] = ()) -> list[str]:
         *_jitter_problems(config),
         *_javascript_problems(config),
         *_pubsub_problems(config),
+        *_route_problems(config, layer or Layer()),
     ]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A path the collector will serve exactly, and the configuration keys that make it."""
+
+    path: str
+    what: str
+    """How a message names it, with its keys: ``the events of source 'app' ('…event_path')``."""
+    keys: tuple[Path, ...] = ()
+    """The keys that make the path, most specific first; empty for a built-in endpoint."""
+
+
+def routes(config: Config) -> list[Route]:
+    """Every exact path the collector serves with ``config``, built-in endpoints first.
+
+    The demo pages are not among them: they are a catch-all for paths without a route, so a
+    JSON source at ``/`` shadowing the demo page is allowed (as in the reference).
+    """
+    found = [Route(path, f"the collector's own {path} endpoint") for path in BUILT_IN_PATHS]
+    metrics = config.global_.metrics
+    if metrics.enabled:
+        key = ("divolte", "global", "metrics", "path")
+        found.append(Route(metrics.path, f"the metrics endpoint ('{_dotted(key)}')", (key,)))
+    inspector = config.global_.inspector
+    if inspector.enabled:
+        key = ("divolte", "global", "inspector", "path")
+        page = inspector.path.rstrip("/") or "/inspector"  # as divolte.inspector.Inspector does
+        found.append(Route(page, f"the inspector page ('{_dotted(key)}')", (key,)))
+        events = f"the inspector's event stream ('{_dotted(key)}' + '/events')"
+        found.append(Route(page + "/events", events, (key,)))
+    for name, source in config.sources.items():
+        base = ("divolte", "sources", name)
+        if isinstance(source, BrowserSourceConfig):
+            prefix, tag = (*base, "prefix"), (*base, "javascript", "name")
+            suffix = (*base, "event_suffix")
+            found.append(
+                Route(
+                    source.prefix + source.javascript.name,
+                    f"the tag of source '{name}' ('{_dotted(prefix)}' + '{_dotted(tag)}')",
+                    (tag, prefix, base),
+                )
+            )
+            found.append(
+                Route(
+                    source.prefix + source.event_suffix,
+                    f"the events of source '{name}' ('{_dotted(prefix)}' + '{_dotted(suffix)}')",
+                    (suffix, prefix, base),
+                )
+            )
+        else:
+            key = (*base, "event_path")
+            found.append(
+                Route(
+                    source.event_path, f"the events of source '{name}' ('{_dotted(key)}')", (key,)
+                )
+            )
+    return found
+
+
+def _route_problems(config: Config, layer: Layer) -> list[str]:
+    """Two routes on one path: the later would silently replace the earlier."""
+    problems = []
+    first: dict[str, Route] = {}
+    for route in routes(config):
+        earlier = first.setdefault(route.path, route)
+        if earlier is route:
+            continue
+        # Point at a key the configuration spells out: the later one's, else the earlier one's.
+        at, other = (earlier, route) if _set_key(route, layer) is None else (route, earlier)
+        key = _set_key(at, layer) or (at.keys or other.keys)[0]
+        where = _set_key(other, layer)
+        elsewhere = f" ({layer.origins[where].describe()})" if where else ""
+        problems.append(
+            f"Path '{route.path}' is used by both {other.what}{elsewhere} and {at.what}; "
+            "every source and endpoint needs a path of its own, different from "
+            f"{', '.join(BUILT_IN_PATHS)} and the metrics and inspector paths."
+            f"{layer.where(key)}"
+        )
+    return problems
+
+
+def _set_key(route: Route, layer: Layer) -> Path | None:
+    """The route's most specific key that the configuration spells out, if any."""
+    return next((key for key in route.keys if key in layer.origins), None)
+
+
+def _dotted(path: Path) -> str:
+    return ".".join(path)
 
 
 def _reference_problems(config: Config, unbound: Collection[str]) -> list[str]:
