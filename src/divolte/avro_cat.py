@@ -10,6 +10,9 @@ the way people read records, not Avro's JSON encoding (which wraps union values 
 * logical types are shown as stored (timestamp-millis as the number in the file, not a date);
 * NaN and infinities print as ``null`` (JSON has no such numbers).
 
+Records are printed by orjson; one nested deeper than its 254 levels is printed by a slower
+encoder without recursion that gives the same text.
+
 ``--schema`` prints each file's writer schema (the JSON stored in its header) instead.
 
 ``.partial`` files work too: they are read up to their last complete block, so a file still being
@@ -83,7 +86,11 @@ def _cat(path: str, schema_only: bool, out: BinaryIO) -> None:
             stream = io.BytesIO(_CODECS[codec](data))
             for _ in range(count):
                 record = fastavro.schemaless_reader(stream, raw)
-                out.write(orjson.dumps(record, default=_bytes_as_latin1) + b"\n")
+                try:
+                    line = orjson.dumps(record, default=_bytes_as_latin1)
+                except orjson.JSONEncodeError:  # nested deeper than orjson goes
+                    line = _deep_json(record)
+                out.write(line + b"\n")
 
 
 _CODECS: dict[str, Callable[[bytes], bytes]] = {
@@ -105,6 +112,35 @@ def _bytes_as_latin1(value: Any) -> str:
     if isinstance(value, bytes | bytearray):
         return bytes(value).decode("latin-1")
     raise TypeError(f"cannot show a {type(value).__name__} as JSON")
+
+
+def _deep_json(value: Any) -> bytes:
+    """What orjson would print for ``value``, however deeply nested: containers are walked with
+    an explicit stack; every other value is printed by orjson itself."""
+    out: list[bytes] = []
+    stack: list[tuple[Any, bytes]] = [(value, b"")]  # (item, what to write before it)
+    while stack:
+        item, before = stack.pop()
+        out.append(before)
+        if isinstance(item, dict):
+            out.append(b"{")
+            stack.append((_END, b"}"))
+            members = list(item.items())
+            for index in range(len(members) - 1, -1, -1):
+                key, member = members[index]
+                separator = b"," if index else b""
+                stack.append((member, separator + orjson.dumps(str(key)) + b":"))
+        elif isinstance(item, list | tuple):
+            out.append(b"[")
+            stack.append((_END, b"]"))
+            for index in range(len(item) - 1, -1, -1):
+                stack.append((item[index], b"," if index else b""))
+        elif item is not _END:
+            out.append(orjson.dumps(item, default=_bytes_as_latin1))
+    return b"".join(out)
+
+
+_END: Any = object()
 
 
 def _reason(exc: Exception) -> str:

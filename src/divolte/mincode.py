@@ -7,7 +7,13 @@ like Jackson's tree of ``BigDecimal``). Any malformation raises :class:`MincodeE
 which the caller treats the parameters as absent. Text after the first complete value is ignored.
 
 The decoder is an index-based scanner with an explicit stack: text runs are found with
-``str.find`` (C speed) and nesting depth is bounded only by the input, as in the reference.
+``str.find`` (C speed), so strings of any length cost linear time.
+
+Unlike the reference, which had no limits, two things make mincode malformed here, because
+parameters are hostile input and everything downstream (mappings, JSONPath, the inspector,
+converted records) should not have to cope with them: a number record (``d`` or ``j``) longer
+than :data:`MAX_NUMBER_LENGTH` characters (converting a digit run to an integer is quadratic), and
+arrays and objects nested more than :data:`MAX_DEPTH` levels deep.
 
 :func:`to_json_text` prints a tree as the reference printed it (compact, member order, decimals in
 Java ``BigDecimal.toString()`` form). The tag's encoder lives in :mod:`divolte.mincode_encoder`.
@@ -20,7 +26,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["MincodeError", "decode", "to_json_text"]
+__all__ = ["MAX_DEPTH", "MAX_NUMBER_LENGTH", "MincodeError", "decode", "to_json_text"]
 
 
 class MincodeError(ValueError):
@@ -32,6 +38,11 @@ class MincodeError(ValueError):
 
 
 # --- decoding --------------------------------------------------------------------------------
+
+MAX_NUMBER_LENGTH = 1000
+"""Characters a ``d`` or ``j`` record may hold (sign, digits, point, exponent)."""
+MAX_DEPTH = 256
+"""Levels of arrays and objects (also empty ones) a value may nest."""
 
 _JAVA_INT_MIN, _JAVA_INT_MAX = -(2**31), 2**31 - 1
 _SAFE_INT_DIGITS = 640  # int() never refuses this many digits, whatever the interpreter's limit
@@ -77,8 +88,16 @@ def _big_int(digits: str, base: int) -> int:
     return value
 
 
+def _too_long(raw: str, position: int) -> MincodeError:
+    return MincodeError(
+        f"Number record longer than {MAX_NUMBER_LENGTH} characters: {raw[:20]!r}...", position
+    )
+
+
 def _integer_record(raw: str, position: int) -> int:
     """A ``d`` payload: Java ``new BigInteger(raw, 36)`` (sign, then ASCII base-36 digits)."""
+    if len(raw) > MAX_NUMBER_LENGTH:
+        raise _too_long(raw, position)
     body = raw[1:] if raw[:1] in ("+", "-") else raw
     if not (body.isascii() and body.isalnum()):
         raise MincodeError(f"Invalid integer record: {raw!r}", position)
@@ -88,6 +107,8 @@ def _integer_record(raw: str, position: int) -> int:
 
 def _number_record(raw: str, position: int) -> int | Decimal:
     """A ``j`` payload: Java ``new BigDecimal(raw)``; scale 0 gives an integer."""
+    if len(raw) > MAX_NUMBER_LENGTH:
+        raise _too_long(raw, position)
     # fast path: plain decimal digits are a scale-0 BigDecimal, i.e. an integer
     if raw.isascii() and raw.isdigit():
         return _big_int(raw, 10)
@@ -117,6 +138,10 @@ def _number_record(raw: str, position: int) -> int | Decimal:
     while digits[kept - 1] == 0:
         kept -= 1
     return Decimal((sign, digits[:kept], exp + len(digits) - kept))
+
+
+def _too_deep(position: int) -> MincodeError:
+    return MincodeError(f"Arrays and objects nested more than {MAX_DEPTH} levels deep", position)
 
 
 def decode(text: str) -> Any:
@@ -184,6 +209,8 @@ def decode(text: str) -> Any:
         elif kind == "n":
             value = None
         elif kind == "(" or kind == "a":
+            if len(stack) >= MAX_DEPTH:
+                raise _too_deep(start)
             child: Any = {} if kind == "(" else []
             if name is not None:
                 top[name] = child
@@ -193,6 +220,8 @@ def decode(text: str) -> Any:
             top, in_object = child, kind == "("
             continue
         elif kind == "o":
+            if len(stack) >= MAX_DEPTH:
+                raise _too_deep(start)
             value = {}
         elif kind == ")":
             raise MincodeError("Unexpected end of object while not in object.", start)

@@ -7,6 +7,7 @@ the encoder are plain callables resolved at start-up.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ from divolte.inspector import Inspector, MappingResult
 from divolte.observe import Happenings
 from divolte.sinks.runner import SinkRunner
 from divolte.types import Record, RecordMeta
+
+log = logging.getLogger("divolte.inspector")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,4 +81,7 @@ class Pipeline:
             for sink in route.sinks:
                 sink.enqueue(data, meta)
         if shown is not None and inspector is not None:
-            inspector.publish(event, shown)
+            try:
+                inspector.publish(event, shown)
+            except Exception:  # a development aid must never affect the event or its response
+                log.exception("The inspector failed to show an event; the event is not affected.")

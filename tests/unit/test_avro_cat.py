@@ -140,3 +140,56 @@ def test_unreadable_files_give_one_line_and_status_1(
     assert err.splitlines() == [f"avro-cat: {bad}: {err.split(': ', 2)[2].rstrip()}"]
     assert message in err
     assert "Traceback" not in err
+
+
+NODE: dict[str, Any] = {
+    "type": "record",
+    "name": "Node",
+    "fields": [
+        {"name": "label", "type": "string"},
+        {"name": "data", "type": "bytes"},
+        {"name": "ratio", "type": "double"},
+        {"name": "child", "type": ["null", "Node"]},
+        {"name": "tags", "type": {"type": "map", "values": {"type": "array", "items": "Node"}}},
+    ],
+}
+
+
+def chain(depth: int) -> dict[str, Any]:
+    node: dict[str, Any] | None = None
+    for level in range(depth):
+        tags = {"t": [{"label": "x", "data": b"", "ratio": 0.0, "child": None, "tags": {}}]}
+        node = {
+            "label": f"é{level}\n",
+            "data": bytes([level % 64]),
+            "ratio": float("nan") if level == 3 else level / 3,
+            "child": node,
+            "tags": tags if level % 7 == 0 else {},
+        }
+    assert node is not None
+    return node
+
+
+def test_records_nested_beyond_orjsons_limit_print(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "deep.avro"
+    with path.open("wb") as file:
+        fastavro.writer(file, fastavro.parse_schema(NODE), [chain(5), chain(600), chain(3)])
+    status, lines, err = run(capsys, str(path))
+    assert (status, err) == (0, "")
+    assert [line["label"] for line in lines] == ["é4\n", "é599\n", "é2\n"]
+    node, depth = lines[1], 1
+    while node["child"] is not None:
+        node, depth = node["child"], depth + 1
+    assert depth == 600 and node["data"] == "\u0000"
+
+
+def test_the_fallback_prints_what_orjson_prints() -> None:
+    import orjson
+
+    from divolte.avro_cat import _bytes_as_latin1, _deep_json
+
+    values: list[Any] = [chain(20), sample(3), {}, [], {"a": []}, [{}], "s", None, [1, [2, [3]]]]
+    for value in values:
+        assert _deep_json(value) == orjson.dumps(value, default=_bytes_as_latin1)

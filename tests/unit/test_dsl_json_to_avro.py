@@ -6,6 +6,8 @@ Every successful result must also be serialisable with its schema, as the refere
 from __future__ import annotations
 
 import base64
+import math
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +17,7 @@ import pytest
 from divolte.mapping.avro_encoder import compile_encoder
 from divolte.mapping.json_to_avro import (
     JSON_NULL,
+    MAX_RECORD_DEPTH,
     NO_VALUE,
     JsonConversionError,
     check_json_support,
@@ -141,3 +144,120 @@ def test_unsupported_unions(schema: Any) -> None:
     parsed, named = _prepare(schema)
     problem = check_json_support(parsed, named)
     assert problem is not None and "union" in problem
+
+
+# --- hostile values: what cannot be represented fails that value only -------------------------
+
+SUB = {
+    "type": "record",
+    "name": "Sub",
+    "fields": [
+        {"name": "x", "type": ["null", "string"], "default": None},
+        {"name": "y", "type": ["null", "Sub"], "default": None},
+    ],
+}
+HUGE = 36**64_000 - 1  # what a 64,000-digit base-36 mincode number was
+
+
+def nested(depth: int, make: Any, leaf: Any) -> Any:
+    """``leaf`` wrapped ``depth`` times."""
+    for _ in range(depth):
+        leaf = make(leaf)
+    return leaf
+
+
+HOSTILE: list[tuple[Any, Any, Any]] = [
+    ("string", 10**4300 - 1, "9" * 4300),  # beyond str()'s own digit limit
+    ("string", -(10**4300) + 1, "-" + "9" * 4300),
+    ("string", 10**4300, FAIL),
+    ("string", HUGE, FAIL),
+    ("long", HUGE, FAIL),
+    ("int", -HUGE, FAIL),
+    ("long", "9" * 100_000, FAIL),
+    ("long", " -" + "0" * 5000 + "45 ", -45),
+    ("int", Decimal("1E+999999999"), FAIL),
+    ("double", HUGE, math.inf),
+    ("double", -HUGE, -math.inf),
+    ("float", HUGE, math.inf),
+    ("double", "0x1p99999", math.inf),
+    ("double", "9" * 50_000 + "x", FAIL),
+    ("boolean", HUGE, True),
+    (SUITS, HUGE, FAIL),
+    ("bytes", HUGE, FAIL),
+    ({"type": "map", "values": "string"}, {"a": HUGE}, FAIL),
+    ({"type": "map", "values": "string"}, nested(1000, lambda v: {"a": v}, {}), FAIL),
+    ({"type": "array", "items": "string"}, nested(1000, lambda v: [v], []), FAIL),
+    (SUB, nested(1000, lambda v: {"y": v}, {}), FAIL),
+    (TREE, nested(5000, lambda v: {"value": 1, "children": [v]}, {"value": 0}), FAIL),
+]
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "expected"), HOSTILE, ids=[str(i) for i in range(len(HOSTILE))]
+)
+def test_unrepresentable_values_fail_like_any_other(schema: Any, value: Any, expected: Any) -> None:
+    test_conversion(schema, value, expected)
+
+
+def test_recursive_records_convert_up_to_the_depth_limit() -> None:
+    assert MAX_RECORD_DEPTH == 100
+    cases: list[tuple[Any, Callable[[Any], Any], Any]] = [
+        (SUB, lambda v: {"x": "a", "y": v}, {}),
+        (TREE, lambda v: {"value": 1, "children": [v]}, {"value": 0}),
+    ]
+    for schema, make, leaf in cases:
+        parsed, named = _prepare(schema)
+        convert = compile_json_converter(parsed, named)
+        deepest = nested(MAX_RECORD_DEPTH - 1, make, leaf)  # the leaf is a level too
+        record = convert(deepest)
+        compile_encoder(parsed)(record)
+        with pytest.raises(JsonConversionError, match="nested more than 100 levels deep"):
+            convert(make(deepest))
+        assert convert(deepest) == record  # the depth count starts again at every value
+
+
+def test_depth_counts_nesting_not_siblings() -> None:
+    parsed, named = _prepare(TREE)
+    convert = compile_json_converter(parsed, named)
+    wide = {"value": 0, "children": [{"value": i} for i in range(10_000)]}
+    assert len(convert(wide)["children"]) == 10_000
+
+
+def test_a_named_record_used_twice_is_not_limited() -> None:
+    pair = {
+        "type": "record",
+        "name": "Pair",
+        "fields": [{"name": "a", "type": ITEM}, {"name": "b", "type": "Item"}],
+    }
+    parsed, named = _prepare(pair)
+    convert = compile_json_converter(parsed, named)
+    assert convert({"a": {"name": "x"}, "b": {"name": "y"}})["b"]["name"] == "y"
+
+
+def test_a_recursion_error_is_a_failed_conversion(monkeypatch: pytest.MonkeyPatch) -> None:
+    import divolte.mapping.json_to_avro as module
+
+    monkeypatch.setattr(module, "MAX_RECORD_DEPTH", 10**9)
+    parsed, named = _prepare(SUB)
+    convert = compile_json_converter(parsed, named)
+    with pytest.raises(JsonConversionError, match="nested too deeply"):
+        convert(nested(5000, lambda v: {"y": v}, {}))
+    monkeypatch.undo()
+    assert convert(nested(3, lambda v: {"y": v}, {}))["y"]["y"]["y"] == {"x": None, "y": None}
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (HUGE, "<a 330876-bit integer>"),
+        (10**40, "100000000000000000...0000000000000000000"),
+        ("x" * 10_000, "'xxxxxxxxxxxxxxxxx...xxxxxxxxxxxxxxxxxx'"),
+        (nested(5000, lambda v: [v], []), "[[[[...]]]]"),
+    ],
+    ids=["huge", "long", "string", "deep"],
+)
+def test_messages_show_values_briefly(value: Any, shown: str) -> None:
+    parsed, named = _prepare({"type": "enum", "name": "E", "symbols": ["A"]})
+    with pytest.raises(JsonConversionError) as caught:
+        compile_json_converter(parsed, named)(value)
+    assert str(caught.value) == f"cannot convert JSON {shown} to enum E"

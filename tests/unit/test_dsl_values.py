@@ -12,9 +12,16 @@ import pytest
 
 from divolte.mapping.dsl._digest import seeded_key
 from divolte.mapping.dsl._headers import parse_cookies, split_header
-from divolte.mapping.dsl._jsonpath import MISSING, JsonPathError, compile_path
+from divolte.mapping.dsl._jsonpath import (
+    MISSING,
+    JsonPathError,
+    _descendants,
+    compile_path,
+    json_equal,
+)
 from divolte.mapping.dsl._regex import RegexError, compile_java
 from divolte.mapping.dsl._text import (
+    MAX_INTEGER_DIGITS,
     java_double,
     java_text,
     parse_fp32,
@@ -298,3 +305,115 @@ def test_java_regex_translation() -> None:
     for unsupported in (r"\p{Alpha}", "[a-z&&[^e]]", "(unclosed"):
         with pytest.raises(RegexError):
             compile_java(unsupported)
+
+
+# --- hostile input: no quadratic time, no exceptions, no recursion along the data -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "int64"),
+    [
+        ("9" * 100_000, None),  # refused before int() (which would raise past 4300 digits)
+        ("-" + "9" * 5000, None),
+        ("0" * 5000 + "9223372036854775807", 2**63 - 1),  # leading zeros are still fine
+        ("-" + "0" * 5000 + "9223372036854775808", -(2**63)),
+        ("1" + "0" * 19, None),
+    ],
+)
+def test_long_integer_texts(text: str, int64: int | None) -> None:
+    assert parse_int64(text) == int64
+    assert parse_int32(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9" * 50_000 + "x",  # the old float syntax backtracked quadratically here (≈20 s)
+        "9" * 50_000 + "." + "9" * 50_000 + "x",
+        "9" * 50_000 + "e" + "9" * 50_000 + "x",
+        "0x" + "f" * 50_000 + "." + "f" * 50_000 + "x",
+    ],
+)
+def test_float_syntax_takes_linear_time(text: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    assert parse_fp64(text) is None
+    assert time.perf_counter() - started < 0.5  # ≈5 ms; quadratic would be seconds
+
+
+def test_hex_floats_overflow_to_infinity_like_java() -> None:
+    assert parse_fp64("0x1p99999") == math.inf
+    assert parse_fp64("-0x1p99999") == -math.inf
+    assert parse_fp64("0x" + "f" * 300 + "p0") == math.inf
+    assert parse_fp64("0x1p-99999") == 0.0
+
+
+def test_integer_text_up_to_the_digit_limit() -> None:
+    assert MAX_INTEGER_DIGITS == 4300
+    largest = 10**MAX_INTEGER_DIGITS - 1
+    assert java_text(largest) == "9" * MAX_INTEGER_DIGITS  # beyond str()'s own limit of 4300
+    assert java_text(-largest) == "-" + "9" * MAX_INTEGER_DIGITS
+    assert java_text(10**700) == "1" + "0" * 700
+    assert java_text(largest + 1) is None
+    assert java_text(-(36**64_000)) is None
+
+
+def _recursive_descendants(node: Any) -> list[Any]:
+    found = [node]
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
+    for child in children:
+        if isinstance(child, dict | list):
+            found.extend(_recursive_descendants(child))
+    return found
+
+
+def test_deep_scan_order_is_unchanged() -> None:
+    tree = {
+        "a": [{"x": 1, "b": {"x": 2}}, [{"x": 3}], "s"],
+        "x": 4,
+        "c": {"d": [[{"x": 5}], {"x": {"x": 6}}]},
+    }
+    assert compile_path("$..x")(tree) == [4, 1, 2, 3, 5, {"x": 6}, 6]
+    assert list(_descendants(tree)) == _recursive_descendants(tree)
+    assert compile_path("$..*")(tree)[:2] == [tree["a"], 4]
+
+
+def test_deep_scan_of_deep_documents() -> None:
+    depth = 20_000  # far beyond the recursion limit
+    tree: Any = {"x": "bottom"}
+    for level in range(depth):
+        tree = {"x": level, "y": tree}
+    found = compile_path("$..x")(tree)
+    assert len(found) == depth + 1
+    assert found[0] == depth - 1 and found[-1] == "bottom"
+    arrays: Any = []
+    for _ in range(depth):
+        arrays = [arrays]
+    assert compile_path("$..[0]")(arrays)[-1] == []
+
+
+def _deep(depth: int, leaf: Any = None) -> Any:
+    tree: Any = [leaf]
+    for _ in range(depth):
+        tree = [tree]
+    return tree
+
+
+def test_json_equality_needs_no_recursion() -> None:
+    assert json_equal(_deep(5000), _deep(5000))
+    assert not json_equal(_deep(5000), _deep(5000, 1))
+    assert not json_equal(_deep(5000), _deep(4999))
+    assert json_equal({"a": [1, {"b": Decimal("1.0")}]}, {"a": [1, {"b": 1}]})
+    assert not json_equal({"a": 1}, {"b": 1})
+    assert not json_equal({"a": [1]}, {"a": 1})
+    assert not json_equal([{}], [[]])
+    assert json_equal(1, 1.0) and not json_equal("1", 1)
+
+
+def test_filters_on_deep_documents() -> None:
+    document = {"l": [{"a": _deep(5000), "b": _deep(5000)}]}
+    assert compile_path("$.l[?(@.a == @.b)]")(document) == document["l"]
+    assert compile_path("$.l[?(@.a != @.b)]")(document) == []
+    assert compile_path("$.l[?(@.a in [@.b])]")(document) == document["l"]
+    assert compile_path("$.l[?(@.a < @.b)]")(document) == []  # Python would recurse: false

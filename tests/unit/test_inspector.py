@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
+import pytest
+
+from divolte.dedup import DuplicateMemory
 from divolte.enrich import GeoInfo, UserAgentInfo
 from divolte.errors import DivolteError
 from divolte.event import Event, RequestInfo
 from divolte.http.request import Request
 from divolte.http.server import ServerState
 from divolte.http.stream import MAX_BUFFER, ResponseStream
-from divolte.inspector import Inspector, _describe
+from divolte.inspector import Inspector, MappingResult, _describe
+from divolte.observe import Happenings
+from divolte.pipeline import MappingRoute, Pipeline
 from tests.unit.test_metrics_http import Sent
 
 
@@ -186,3 +193,70 @@ def test_without_a_streaming_connection_the_stream_is_refused() -> None:
     state.dispatch(Request("GET", "/inspector/events", "", [], "127.0.0.1", True, sent))
     assert sent.status == 501
     assert not inspector.watching
+
+
+def _nested(depth: int) -> dict[str, object]:
+    record: dict[str, object] = {"y": None}
+    for _ in range(depth - 1):
+        record = {"y": record}
+    return record
+
+
+def test_what_cannot_be_serialised_is_shown_as_a_placeholder(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    inspector = Inspector()
+    connection = watch(inspector)
+    fine = {"partyId": "0:p"}
+    for _ in range(2):
+        inspector.publish(
+            event(),
+            [("deep", _nested(300)), ("big", {"n": 2**70}), ("fine", fine)],
+        )
+    first, second = connection.events()
+    assert first == second
+    records: list[dict[str, Any]] = first["records"]  # type: ignore[assignment]
+    deep, big, shown = records
+    assert deep["mapping"] == "deep" and "cannot be shown here" in deep["record"]
+    assert big["mapping"] == "big" and "cannot be shown here" in big["record"]
+    assert shown == {"mapping": "fine", "record": fine}
+    assert first["party"] == "0:p" and first["type"] == "pageView"
+    warnings = [r for r in caplog.records if r.name == "divolte.inspector"]
+    assert len(warnings) == 1  # logged once
+
+
+def test_records_within_orjson_limits_are_shown_whole() -> None:
+    inspector = Inspector()
+    connection = watch(inspector)
+    inspector.publish(event(), [("deep", _nested(200))])
+    (shown,) = connection.events()
+    assert shown["records"] == [{"mapping": "deep", "record": _nested(200)}]
+
+
+class _BrokenInspector(Inspector):
+    def publish(self, event: Event, results: Sequence[MappingResult]) -> None:
+        raise TypeError("Recursion limit reached")
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+
+    def enqueue(self, data: bytes, meta: object) -> None:
+        self.received.append(data)
+
+
+def test_an_inspector_failure_never_affects_the_event(caplog: pytest.LogCaptureFixture) -> None:
+    inspector = _BrokenInspector()
+    watch(inspector)
+    sink = _Sink()
+    route = MappingRoute(
+        "default",
+        lambda e: {"party": e.party_id},
+        lambda r: b"encoded",
+        [sink],  # type: ignore[list-item]
+    )
+    pipeline = Pipeline(DuplicateMemory(16), {"browser": [route]}, Happenings(), inspector)
+    pipeline(event())  # does not raise
+    assert sink.received == [b"encoded"]
+    assert any("inspector" in r.getMessage() for r in caplog.records)

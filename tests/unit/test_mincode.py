@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from divolte.base36 import to_base36
-from divolte.mincode import MincodeError, decode, to_json_text
+from divolte.mincode import MAX_DEPTH, MAX_NUMBER_LENGTH, MincodeError, decode, to_json_text
 from divolte.mincode_encoder import UNDEFINED, encode
 
 # PROTOCOL §2.8 examples (JSON, mincode) and TESTS §13 extra samples.
@@ -344,17 +344,77 @@ def test_duplicate_names_keep_the_first_position_and_the_last_value() -> None:
     assert list(decode("(sa!1!sb!2!sa!3!)")) == ["a", "b"]
 
 
-def test_deep_nesting_needs_no_recursion() -> None:
-    depth = 50_000
+def test_nesting_up_to_the_limit() -> None:
+    assert MAX_DEPTH == 256
+    depth = MAX_DEPTH
     tree = decode("a" * depth + "." * depth)
+    assert to_json_text(tree) == "[" * depth + "]" * depth
+    objects = decode("(" + "(x!" * (depth - 2) + "ox!" + ")" * (depth - 1))
+    assert to_json_text(objects) == '{"x":' * (depth - 1) + "{}" + "}" * (depth - 1)
+    assert decode("a" * (depth - 1) + "o" + "." * (depth - 1)) is not None
+
+
+@pytest.mark.parametrize(
+    "mincode",
+    [
+        "a" * (MAX_DEPTH + 1) + "." * (MAX_DEPTH + 1),
+        "(" + "(x!" * (MAX_DEPTH - 1) + "ox!" + ")" * MAX_DEPTH,  # an empty object is a level
+        "a" * MAX_DEPTH + "o" + "." * MAX_DEPTH,
+        "(" + "(y!" * 20_000 + ")" * 20_001,
+        "a" * 50_000,  # refused before the end of the input is reached
+    ],
+)
+def test_deeper_nesting_is_malformed(mincode: str) -> None:
+    with pytest.raises(MincodeError, match=f"nested more than {MAX_DEPTH} levels"):
+        decode(mincode)
+
+
+def test_rendering_deep_trees_needs_no_recursion() -> None:
+    depth = 50_000
+    tree: Any = []
+    for _ in range(depth - 1):
+        tree = [tree]
     assert to_json_text(tree) == "[" * depth + "]" * depth
 
 
-def test_huge_integer_beyond_python_conversion_limit() -> None:
-    digits = "z" * 5000
-    value = decode(f"d{digits}!")
-    assert value == 36**5000 - 1
-    assert to_json_text(value) == str(Decimal(36**5000 - 1))
+def test_number_records_up_to_the_length_limit() -> None:
+    assert MAX_NUMBER_LENGTH == 1000
+    assert decode("d" + "z" * 1000 + "!") == 36**1000 - 1
+    assert decode("d-" + "z" * 999 + "!") == -(36**999 - 1)
+    assert decode("j" + "9" * 1000 + "!") == 10**1000 - 1
+    assert decode("j0." + "1" * 998 + "!") == Decimal("0." + "1" * 998)
+    assert to_json_text(decode("d" + "z" * 1000 + "!")) == str(Decimal(36**1000 - 1))
+
+
+@pytest.mark.parametrize(
+    "mincode",
+    [
+        "d" + "z" * 1001 + "!",
+        "d-" + "z" * 1000 + "!",
+        "j" + "9" * 1001 + "!",
+        "j9" + "0" * 999 + "e1!",
+        "(a!d" + "z" * 64_000 + "!)",
+        "(a!j" + "9" * 4301 + "!)",
+    ],
+)
+def test_longer_number_records_are_malformed(mincode: str) -> None:
+    with pytest.raises(MincodeError, match=f"longer than {MAX_NUMBER_LENGTH} characters"):
+        decode(mincode)
+
+
+def test_huge_numbers_cost_little() -> None:
+    import time
+
+    mincode = "a" + "d" + "z" * 64_000 + "!" + "."
+    started = time.perf_counter()
+    for _ in range(10):
+        with pytest.raises(MincodeError):
+            decode(mincode)
+    assert time.perf_counter() - started < 0.1  # was ≈40 ms per decode, quadratic in the digits
+
+
+def test_huge_integer_beyond_python_conversion_limit_renders() -> None:
+    assert to_json_text(36**5000 - 1) == str(Decimal(36**5000 - 1))
 
 
 @pytest.mark.parametrize(

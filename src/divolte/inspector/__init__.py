@@ -10,13 +10,19 @@ Cost: the pipeline checks :attr:`Inspector.watching` once per event and builds n
 while it is False, i.e. while no page is open (and there is no inspector at all unless
 ``divolte.global.inspector.enabled``). With several workers a page sees the events of the
 worker that serves its stream.
+
+An entry that orjson cannot serialise (a record nested deeper than its 254 levels, an integer
+beyond 64 bits) is shown with placeholders instead (logged once): the inspector never affects an
+event.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from importlib import resources
+from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
@@ -30,6 +36,8 @@ from divolte.http.stream import ResponseStream
 from divolte.inspector._describe import MappingResult, describe
 
 __all__ = ["Inspector", "MappingResult"]
+
+log = logging.getLogger("divolte.inspector")
 
 _STREAM_HEAD = responses.render_head(
     200,
@@ -63,6 +71,7 @@ class Inspector:
         """True while at least one page is open: the pipeline's cue to call :meth:`publish`."""
         self._watchers: list[_Watcher] = []
         self._page = resources.files(__package__).joinpath("page.html").read_bytes()
+        self._failure_logged = False
 
     def register(self, server: ServerState) -> None:
         server.add_route(self.path, {"GET", "HEAD"}, self.serve_page)
@@ -106,10 +115,42 @@ class Inspector:
         if not wanted:
             return
         entry = describe(event, results, self.enrichment)
-        data = b"data: " + orjson.dumps(entry, default=str) + b"\n\n"
+        try:
+            shown = orjson.dumps(entry, default=str)
+        except TypeError as exc:  # orjson.JSONEncodeError is a TypeError
+            shown = self._with_placeholders(entry, exc)
+        data = b"data: " + shown + b"\n\n"
         for watcher in wanted:
             watcher.stream.write(data)
+
+    def _with_placeholders(self, entry: dict[str, Any], exc: TypeError) -> bytes:
+        """The entry with every part orjson refuses replaced by a note saying why."""
+        if not self._failure_logged:
+            self._failure_logged = True
+            log.warning(
+                "The inspector cannot show part of an event (%s); it shows a placeholder there "
+                "instead. The event itself is not affected. (Logged once.)",
+                exc,
+            )
+        fixed = {
+            name: [{k: _serialisable(v) for k, v in result.items()} for result in value]
+            if name == "records"
+            else _serialisable(value)
+            for name, value in entry.items()
+        }
+        try:
+            return orjson.dumps(fixed, default=str)
+        except TypeError:  # not expected: every part was checked
+            return orjson.dumps({"type": entry.get("type"), "party": entry.get("party")})
 
     def close(self) -> None:
         for watcher in list(self._watchers):
             watcher.stream.close()
+
+
+def _serialisable(value: object) -> object:
+    try:
+        orjson.dumps(value, default=str)
+    except TypeError as exc:
+        return f"(cannot be shown here: {exc})"
+    return value

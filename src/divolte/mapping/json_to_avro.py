@@ -8,14 +8,31 @@ returns the value, returns :data:`NO_VALUE` (JSON null: leave the field untouche
 
 Deliberate difference: a ``fixed`` value of the wrong length fails here, at conversion, instead of
 at serialisation (where the reference loses the whole record).
+
+Event parameters are hostile input, and a value that cannot be represented fails like any other
+value that does not fit (:class:`JsonConversionError`: that field only, the rest of the mapping
+runs), never with another exception that would lose the record:
+
+* a recursive record type converts at most :data:`MAX_RECORD_DEPTH` levels deep, so that the
+  record stays within what the encoder, the inspector and readers can nest (every other schema is
+  finite, so conversion depth does not depend on the input); a RecursionError all the same
+  becomes a failed conversion;
+* an integer of more than :data:`~divolte.mapping.dsl._text.MAX_INTEGER_DIGITS` digits has no
+  text for a ``string`` field, and integer texts are length-checked before ``int()``;
+* an integer too large for a double becomes ±Infinity, as a too large decimal does (and as Java's
+  ``BigInteger.doubleValue()`` gives);
+* error messages show values through :mod:`reprlib` (bounded in depth, length and digits).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import math
 import re
+import reprlib
+import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -31,7 +48,13 @@ from divolte.mapping._avro_check import (
     nullable,
     resolve,
 )
-from divolte.mapping.dsl._text import java_text, parse_fp64, to_float32
+from divolte.mapping.dsl._text import (
+    MAX_INTEGER_DIGITS,
+    java_text,
+    parse_fp64,
+    signed_digits,
+    to_float32,
+)
 
 Converter = Callable[[Any], Any]
 
@@ -46,6 +69,9 @@ unlike an absent value (None)."""
 class JsonConversionError(ValueError):
     """The JSON does not fit the schema; the message says where and why."""
 
+
+MAX_RECORD_DEPTH = 100
+"""How deep a recursive record type may nest in one converted value."""
 
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
@@ -97,22 +123,77 @@ def compile_json_converter(schema: Any, named: Named) -> Converter:
     def convert(value: Any) -> Any:
         if value is None or value is JSON_NULL:
             return NO_VALUE
-        return inner(value)
+        try:
+            return inner(value)
+        except RecursionError:  # not expected (depth is bounded), but never worth a record
+            raise _fail("Avro (nested too deeply)", value) from None
 
     return convert
 
 
+class _ShortRepr(reprlib.Repr):
+    """``repr`` bounded in depth and length, also for integers too long for ``repr``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel, self.maxdict, self.maxlist = 3, 4, 4
+        self.maxstring = self.maxlong = self.maxother = 40
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() <= 1000:  # about 300 digits: repr is cheap and allowed
+            return super().repr_int(x, level)
+        return f"<a {x.bit_length()}-bit integer>"
+
+    def repr_dict(self, x: dict[Any, Any], level: int) -> str:
+        """The first members in document order (reprlib's own sorts every key first)."""
+        if not x or level <= 0:
+            return "{}" if not x else "{...}"
+        pieces = [
+            f"{self.repr1(key, level - 1)}: {self.repr1(value, level - 1)}"
+            for key, value in itertools.islice(x.items(), self.maxdict)
+        ]
+        if len(x) > self.maxdict:
+            pieces.append("...")
+        return "{" + ", ".join(pieces) + "}"
+
+
+_short = _ShortRepr().repr
+
+
 def _fail(expected: str, value: Any) -> JsonConversionError:
-    shown = repr(value)
+    shown = _short(value)
     if len(shown) > 60:
         shown = shown[:57] + "..."
     return JsonConversionError(f"cannot convert JSON {shown} to {expected}")
 
 
+_nesting = threading.local()
+"""``depth``: how many recursive record levels this thread is converting right now."""
+
+
+def _depth_limited(convert: Converter, name: str) -> Converter:
+    def limited(v: Any) -> Any:
+        depth: int = getattr(_nesting, "depth", 0)
+        if depth >= MAX_RECORD_DEPTH:
+            raise JsonConversionError(
+                f"record {name}: nested more than {MAX_RECORD_DEPTH} levels deep"
+            )
+        _nesting.depth = depth + 1
+        try:
+            return convert(v)
+        finally:
+            _nesting.depth = depth
+
+    return limited
+
+
 class _Compiler:
     def __init__(self, named: Named) -> None:
         self.named = named
-        self.records: dict[str, list[Converter]] = {}
+        self.records: dict[str, Converter] = {}
+        self.compiling: set[str] = set()
+        """Records whose fields are being compiled: a reference to one is a recursion."""
+        self.recursive: set[str] = set()
 
     def convert(self, schema: Any) -> Converter:
         schema = resolve(schema, self.named)
@@ -167,19 +248,10 @@ class _Compiler:
     def record(self, schema: dict[str, Any]) -> Converter:
         name = schema["name"]
         if name in self.records:
-            cell = self.records[name]
-            return lambda v: cell[0](v)
-        cell = self.records[name] = []
+            if name in self.compiling:
+                self.recursive.add(name)
+            return self.records[name]
         fields: list[tuple[str, Converter, bool, Any]] = []
-        for field in schema["fields"]:
-            has_default = "default" in field
-            if has_default:
-                default = json_default(field["type"], field["default"], self.named)
-            elif nullable(resolve(field["type"], self.named)):
-                has_default, default = True, None
-            else:
-                default = None
-            fields.append((field["name"], self.convert(field["type"]), has_default, default))
 
         def convert(v: Any) -> Any:
             if not isinstance(v, dict):
@@ -196,7 +268,22 @@ class _Compiler:
                     )
             return out
 
-        cell.append(convert)
+        # References made while the fields compile are recursive: they get the depth limit.
+        self.records[name] = limited = _depth_limited(convert, name)
+        self.compiling.add(name)
+        for field in schema["fields"]:
+            has_default = "default" in field
+            if has_default:
+                default = json_default(field["type"], field["default"], self.named)
+            elif nullable(resolve(field["type"], self.named)):
+                has_default, default = True, None
+            else:
+                default = None
+            fields.append((field["name"], self.convert(field["type"]), has_default, default))
+        self.compiling.discard(name)
+        if name in self.recursive:
+            return limited
+        self.records[name] = convert  # not recursive: no limit, no extra call
         return convert
 
 
@@ -242,8 +329,11 @@ def _integer(low: int, high: int, name: str) -> Converter:
             if not math.isfinite(v):
                 raise _fail(name, v)
             result = int(v)  # truncates toward zero, like Jackson
-        elif isinstance(v, str) and _INTEGER_TEXT.fullmatch(v.strip()):
-            result = int(v.strip())
+        elif isinstance(v, str) and _INTEGER_TEXT.fullmatch(text := v.strip()):
+            parsed = signed_digits(text)
+            if parsed is None:
+                raise _fail(f"{name} (out of range)", v)
+            result = parsed
         else:
             raise _fail(name, v)
         if not low <= result <= high:
@@ -260,7 +350,10 @@ def _floating(single: bool) -> Converter:
         if isinstance(v, bool):
             raise _fail(name, v)
         if isinstance(v, int | float | Decimal):
-            result = float(v)
+            try:
+                result = float(v)
+            except OverflowError:  # an int beyond a double: Infinity, like 1E+400
+                result = math.inf if v > 0 else -math.inf
         elif isinstance(v, str) and (parsed := parse_fp64(v.strip())) is not None:
             result = parsed
         else:
@@ -274,7 +367,10 @@ def _string(v: Any) -> str:
     if isinstance(v, str):
         return v
     if isinstance(v, bool | int | float | Decimal):
-        return java_text(v)
+        text = java_text(v)
+        if text is not None:
+            return text
+        raise _fail(f"string (more than {MAX_INTEGER_DIGITS} digits)", v)
     raise _fail("string", v)
 
 

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from divolte.event import Event
 
 NULL = Lit(None, "null")
+NO_TEXT: Any = object()
+"""A digest input that has no text (an integer too long to render): the digest is absent."""
 
 
 class LoadClosure:
@@ -190,9 +192,15 @@ class Builder:
             args.count(0)
             inputs, hasher = tuple(digester.inputs), digester.hasher
 
-            def result(c: Ctx) -> bytes:
-                data = b"".join(x for x in (get(c) for get in inputs) if x is not None)
-                return hasher(data)
+            def result(c: Ctx) -> bytes | None:
+                parts = []
+                for get in inputs:
+                    part = get(c)
+                    if part is NO_TEXT:
+                        return None  # hashing the other inputs alone would give a wrong digest
+                    if part is not None:
+                        parts.append(part)
+                return hasher(b"".join(parts))
 
             return Producer("bytes", result, f"{digester.desc}.result()")
         raise MappingError(
@@ -241,7 +249,10 @@ def _digest_input(args: Args) -> Callable[[Ctx], bytes | None]:
                 found = get(c)
                 if found is None or isinstance(found, dict | list):
                     return None
-                return b"null" if found is JSON_NULL else java_text(found).encode("utf-8")
+                if found is JSON_NULL:
+                    return b"null"
+                text = java_text(found)
+                return NO_TEXT if text is None else text.encode("utf-8")
 
             return scalar
     raise MappingError(

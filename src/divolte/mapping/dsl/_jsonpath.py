@@ -8,6 +8,10 @@ bracket, and script expressions ``[(…)]``.
 
 A *definite* path (only names and single indexes) yields the matched node or :data:`MISSING`; any
 other path yields a list of every match (possibly empty), as Jayway does.
+
+Documents are event parameters, i.e. hostile: nothing here recurses along the document (the deep
+scan keeps its own stack, equality is :func:`json_equal`, and an ordering comparison that Python
+would recurse on counts as false), so a deeply nested document cannot raise RecursionError.
 """
 
 from __future__ import annotations
@@ -93,10 +97,43 @@ def _wildcard(node: Any, root: Any = None) -> Iterator[Any]:
 
 
 def _descendants(node: Any) -> Iterator[Any]:
+    """``node`` and every array and object under it, depth first in document order."""
     yield node
-    for child in _wildcard(node):
-        if isinstance(child, dict | list):
-            yield from _descendants(child)
+    stack = [_wildcard(node)]
+    while stack:
+        for child in stack[-1]:
+            if isinstance(child, dict | list):
+                yield child
+                stack.append(_wildcard(child))
+                break
+        else:
+            stack.pop()
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """``a == b`` for JSON trees, without recursion (Python's ``==`` recurses on nesting)."""
+    if not isinstance(a, dict | list) or not isinstance(b, dict | list):
+        return bool(a == b)
+    pending = [(a, b)]
+    while pending:
+        x, y = pending.pop()
+        if x is y:
+            continue
+        if isinstance(x, dict):
+            if not isinstance(y, dict) or len(x) != len(y):
+                return False
+            for key, value in x.items():
+                other = y.get(key, MISSING)
+                if other is MISSING:
+                    return False
+                pending.append((value, other))
+        elif isinstance(x, list):
+            if not isinstance(y, list) or len(x) != len(y):
+                return False
+            pending.extend(zip(x, y, strict=True))
+        elif isinstance(y, dict | list) or x != y:
+            return False
+    return True
 
 
 def _deep(inner: Step) -> Step:
@@ -359,7 +396,7 @@ def _comparison(check: Callable[[Any, Any], bool]) -> Callable[[Operand, Operand
                 return False
             try:
                 return check(a, b)
-            except TypeError:
+            except (TypeError, RecursionError):  # e.g. ordering deeply nested arrays
                 return False
 
         return test
@@ -381,7 +418,7 @@ def _membership(negate: bool) -> Callable[[Operand, Operand], Test]:
             a, b = left(node, root), right(node, root)
             if a is MISSING or not isinstance(b, list):
                 return False
-            return (a in b) != negate
+            return any(json_equal(a, item) for item in b) != negate
 
         return test
 
@@ -394,7 +431,7 @@ def _ne(left: Operand, right: Operand) -> Test:
 
 
 _COMPARE: dict[str, Callable[[Operand, Operand], Test]] = {
-    "==": _comparison(lambda a, b: bool(a == b)),
+    "==": _comparison(json_equal),
     "<": _comparison(lambda a, b: bool(a < b)),
     "<=": _comparison(lambda a, b: bool(a <= b)),
     ">": _comparison(lambda a, b: bool(a > b)),

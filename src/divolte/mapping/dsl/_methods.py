@@ -7,13 +7,14 @@ over the receiver's ``fn``; nothing is looked up by name per event.
 from __future__ import annotations
 
 import base64
+import operator
 from collections.abc import Callable
 from typing import Any
 
 from divolte.mapping.json_to_avro import JSON_NULL
 
 from ._errors import MappingError
-from ._jsonpath import MISSING, JsonPathError, compile_path
+from ._jsonpath import MISSING, JsonPathError, compile_path, json_equal
 from ._text import java_text
 from ._values import Args, Ctx, Lit, Producer, cached, describe
 
@@ -84,11 +85,14 @@ def _equal_to(recv: Producer, args: Args) -> Producer:
     if _SAME_TYPE.get(recv.kind, recv.kind) != _SAME_TYPE.get(other.kind, other.kind):
         return Producer("boolean", lambda c: get(c) is None and get_other(c) is None, desc)
 
+    # JSON trees are compared without recursion: they may be nested arbitrarily deep
+    equal = json_equal if recv.kind in ("json", "params") else operator.eq
+
     def equals_producer(c: Ctx) -> bool:
         a, b = get(c), get_other(c)
         if a is None or b is None:
             return a is None and b is None  # both absent counts as equal (reference quirk)
-        return bool(a == b)
+        return bool(equal(a, b))
 
     return Producer("boolean", equals_producer, desc)
 
@@ -169,11 +173,12 @@ METHODS["headers"] = {
 # --- event parameters and JSON -------------------------------------------------------------
 
 
-def _member_text(name: str) -> Callable[[Any], str]:
-    def text(tree: Any) -> str:
+def _member_text(name: str) -> Callable[[Any], str | None]:
+    def text(tree: Any) -> str | None:
         if not isinstance(tree, dict) or name not in tree:
             return ""  # present even when the member is missing (reference quirk)
         member = tree[name]
+        # None (absent) for an integer too long to render (see _text.MAX_INTEGER_DIGITS)
         return "" if isinstance(member, dict | list) else java_text(member)
 
     return text
