@@ -19,10 +19,10 @@ import pytest
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet  # type: ignore[import-untyped]
 
-from divolte.enrich import GeoInfo
 from divolte.enrich.factory import build_enrichment
 from divolte.enrich.geoip import GeoDatabase, open_city_database
 from divolte.errors import ConfigError
+from tests.spec_values import BUSSUM as BUSSUM_INFO
 
 BUSSUM_NETWORK = "192.0.2.0/24"
 LONDON_NETWORK = "81.2.69.142/31"
@@ -68,40 +68,7 @@ LONDON: dict[str, Any] = {
     "subdivisions": [{"iso_code": "ENG", "geoname_id": 6269131, **_names("England")}],
 }
 
-EXPECTED_BUSSUM = GeoInfo(
-    city_id=2758064,
-    city_name="Bussum",
-    continent_code="EU",
-    continent_id=6255148,
-    continent_name="Europe",
-    country_code="NL",
-    country_id=2750405,
-    country_name="Netherlands",
-    latitude=52.27333,
-    longitude=5.16111,
-    metro_code=37331,
-    time_zone="Europe/Amsterdam",
-    most_specific_subdivision_code="YC",
-    most_specific_subdivision_id=2333,
-    most_specific_subdivision_name="Subdivision2",
-    postal_code="1403RM",
-    registered_country_code="AB",
-    registered_country_id=12,
-    registered_country_name="Name1",
-    represented_country_code="CD",
-    represented_country_id=14,
-    represented_country_name="Name2",
-    subdivision_codes=("WN", "YC"),
-    subdivision_ids=(2331, 2333),
-    subdivision_names=("Subdivision1", "Subdivision2"),
-    autonomous_system_number=42,
-    autonomous_system_organization="Level Communications",
-    domain="divolte.io",
-    isp="An ISP",
-    organisation="The Organization",
-    anonymous_proxy=True,
-    satellite_provider=False,
-)
+EXPECTED_BUSSUM = BUSSUM_INFO
 
 
 def build_city_database(

@@ -19,6 +19,7 @@ import pytest
 from divolte.base36 import to_base36
 from divolte.mincode import MAX_DEPTH, MAX_NUMBER_LENGTH, MincodeError, decode, to_json_text
 from divolte.mincode_encoder import UNDEFINED, encode
+from tests.spec_values import MINCODE_TABLE
 
 # PROTOCOL §2.8 examples (JSON, mincode) and TESTS §13 extra samples.
 BIG_JSON = (
@@ -33,26 +34,7 @@ STRIKETHROUGH = (
     "H\u0336e\u0336l\u0336l\u0336o\u0336 \u0336W\u0336o\u0336r\u0336l\u0336d\u0336!\u0336"
 )
 SAMPLES = [
-    ('"a string"', "sa string!"),
-    ('"Hello~World!"', "sHello~~World~!!"),
-    ("true", "t"),
-    ("false", "f"),
-    ("null", "n"),
-    ("42", "d16!"),
-    ("-37", "d-11!"),
-    ("10.3", "j10.3!"),
-    ("{}", "()"),
-    ("[]", "a."),
-    ('{"foo":"bar","baz":"daz"}', "(sfoo!bar!sbaz!daz!)"),
-    ('["foo","bar","baz","daz"]', "asfoo!sbar!sbaz!sdaz!."),
-    (
-        '[{"foo":"bar","baz":"daz"},{"daz":"huh","doo":"wha"},{"daz":2,"doo":3}]',
-        "a(sfoo!bar!sbaz!daz!)(sdaz!huh!sdoo!wha!)(ddaz!2!ddoo!3!).",
-    ),
-    (
-        '{"name":"John Doe","age":42,"children":["Mary","Bill"]}',
-        "(sname!John Doe!dage!16!achildren!sMary!sBill!.)",
-    ),
+    *MINCODE_TABLE,
     (BIG_JSON, BIG_MINCODE),
     (json.dumps(STRIKETHROUGH), "s" + STRIKETHROUGH.replace("!", "~!") + "!"),
     ('"first line\\nsecond line"', "sfirst line\nsecond line!"),

@@ -21,6 +21,7 @@ import mmh3
 import pytest
 
 from divolte.sources.tag import TagResource
+from tests.spec_values import MINCODE_TABLE, TAG_DEFAULTS
 
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(
@@ -34,20 +35,6 @@ HOOK = (
     "window.__tag = {checksum: checksum, mincode: mincode,"
     " hash: function (s) { return murmur3(unescape(encodeURIComponent(s))); }};"
 )
-
-TAG_DEFAULTS: dict[str, Any] = {
-    "script_name": "divolte.js",
-    "event_suffix": "csc-event",
-    "party_cookie": "_dvp",
-    "party_timeout_seconds": 63072000,
-    "session_cookie": "_dvs",
-    "session_timeout_seconds": 1800,
-    "cookie_domain": None,
-    "logging": False,
-    "debug": False,
-    "auto_page_view_event": True,
-    "event_timeout_seconds": 0.75,
-}
 
 
 def tag_script(**overrides: Any) -> str:
@@ -291,26 +278,7 @@ MINCODE_OBSERVED = [
     ("{a: 1, b: undefined}", "(da!1!)"),
     ('{"k!~": {x: [[]]}}', "((k~!~~!ax!a..))"),
     # The table rows of §2.8 (JSON is a JavaScript expression).
-    ('"a string"', "sa string!"),
-    ('"Hello~World!"', "sHello~~World~!!"),
-    ("true", "t"),
-    ("false", "f"),
-    ("null", "n"),
-    ("42", "d16!"),
-    ("-37", "d-11!"),
-    ("10.3", "j10.3!"),
-    ("{}", "()"),
-    ("[]", "a."),
-    ('{"foo":"bar","baz":"daz"}', "(sfoo!bar!sbaz!daz!)"),
-    ('["foo","bar","baz","daz"]', "asfoo!sbar!sbaz!sdaz!."),
-    (
-        '[{"foo":"bar","baz":"daz"},{"daz":"huh","doo":"wha"},{"daz":2,"doo":3}]',
-        "a(sfoo!bar!sbaz!daz!)(sdaz!huh!sdoo!wha!)(ddaz!2!ddoo!3!).",
-    ),
-    (
-        '{"name":"John Doe","age":42,"children":["Mary","Bill"]}',
-        "(sname!John Doe!dage!16!achildren!sMary!sBill!.)",
-    ),
+    *MINCODE_TABLE,
     # The big table row, except that the tag writes -78.3e-10 as -7.83e-9 (shorter
     # notation of the same number, as in the observed outputs above).
     (

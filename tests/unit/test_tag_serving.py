@@ -20,20 +20,9 @@ from divolte.sources.tag import (
     load_static,
     load_tag_source,
 )
+from tests.spec_values import TAG_DEFAULTS
 
-DEFAULTS: dict[str, Any] = {
-    "script_name": "divolte.js",
-    "event_suffix": "csc-event",
-    "party_cookie": "_dvp",
-    "party_timeout_seconds": 63072000,
-    "session_cookie": "_dvs",
-    "session_timeout_seconds": 1800,
-    "cookie_domain": None,
-    "logging": False,
-    "debug": False,
-    "auto_page_view_event": True,
-    "event_timeout_seconds": 0.75,
-}
+DEFAULTS = TAG_DEFAULTS
 
 
 def make(**overrides: Any) -> TagResource:

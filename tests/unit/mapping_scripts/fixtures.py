@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tests.spec_values import BUSSUM, CHROME_38_ON_OS_X
+
 from divolte.enrich import GeoInfo, UserAgentInfo
 from divolte.event import Event, RequestInfo
 from divolte.mapping.avro_encoder import load_schema
@@ -69,51 +71,8 @@ def beacon_event(
     return parse_beacon(query, RequestInfo("127.0.0.1", raw, {}), "browser", NOW)
 
 
-CHROME_INFO = UserAgentInfo(
-    name="Chrome",
-    family="Chrome",
-    vendor="Google Inc.",
-    type="Browser",
-    version="38.0.2125.122",
-    device_category="Personal computer",
-    os_family="OS X",
-    os_version="10.10.1",
-    os_vendor="Apple Computer, Inc.",
-)
-CITY = GeoInfo(
-    city_id=2758064,
-    city_name="Bussum",
-    continent_code="EU",
-    continent_id=6255148,
-    continent_name="Europe",
-    country_code="NL",
-    country_id=2750405,
-    country_name="Netherlands",
-    latitude=52.27333,
-    longitude=5.16111,
-    metro_code=37331,
-    time_zone="Europe/Amsterdam",
-    most_specific_subdivision_code="YC",
-    most_specific_subdivision_id=2333,
-    most_specific_subdivision_name="Subdivision2",
-    postal_code="1403RM",
-    registered_country_code="AB",
-    registered_country_id=12,
-    registered_country_name="Name1",
-    represented_country_code="CD",
-    represented_country_id=14,
-    represented_country_name="Name2",
-    subdivision_codes=("WN", "YC"),
-    subdivision_ids=(2331, 2333),
-    subdivision_names=("Subdivision1", "Subdivision2"),
-    autonomous_system_number=42,
-    autonomous_system_organization="Level Communications",
-    domain="divolte.io",
-    isp="An ISP",
-    organisation="The Organization",
-    anonymous_proxy=True,
-    satellite_provider=False,
-)
+CHROME_INFO = CHROME_38_ON_OS_X
+CITY = BUSSUM
 
 
 class FakeEnrichment:
