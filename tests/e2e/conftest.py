@@ -81,8 +81,10 @@ def file_collector(tmp_path: Path) -> Iterator[Callable[[str], FileCollector]]:
         collector.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module scope, not session: Playwright's sync API keeps an event loop running in the
+    # main thread while it is open, and later tests need asyncio.run().
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (install Debian's chromium package)")
     sync_api = pytest.importorskip("playwright.sync_api")

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -73,10 +72,7 @@ async def _read_all(reader: asyncio.StreamReader, timeout: float = 5.0) -> bytes
 
 
 def run(coroutine: Coroutine[Any, Any, None]) -> None:
-    """Run a scenario on a loop of its own, in a thread of its own: the browser tests leave
-    Playwright's loop running in the main thread."""
-    with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, coroutine).result()
+    asyncio.run(coroutine)
 
 
 async def _request(port: int, data: bytes) -> bytes:
