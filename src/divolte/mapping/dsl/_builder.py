@@ -8,6 +8,7 @@ the schema as it is registered (MAPPING §9.1), keeps the stack of open blocks (
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -40,11 +41,12 @@ NO_TEXT: Any = object()
 """A digest input that has no text (an integer too long to render): the digest is absent."""
 
 
-class LoadClosure:
-    """A closure of the script, run at load time (``map { … }``, ``when { … }``, ``section``)."""
+class LoadClosure(ABC):
+    """A closure of the script, run at load time (``map { … }``, ``when { … }``, ``section``);
+    each front end (Groovy scripts, Python modules) has its own kind."""
 
-    def __call__(self, *args: Any) -> Any:
-        raise NotImplementedError
+    @abstractmethod
+    def __call__(self, *args: Any) -> Any: ...
 
 
 class Builder:
