@@ -189,3 +189,22 @@ def test_bodies_on_paths_without_a_body_limit_are_capped() -> None:
         assert answer.startswith(b"HTTP/1.1 413 ")
 
     run(scenario())
+
+
+def test_a_refused_client_that_keeps_sending_still_reads_its_answer() -> None:
+    """After a 413 the server stops writing but keeps reading (and dropping) for a moment, so
+    the client's further bytes do not provoke a reset that would destroy the answer."""
+
+    async def scenario() -> None:
+        state = _state()
+        async with serving(state) as port, connected(port) as (reader, writer):
+            writer.write(b"GET /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            chunk = b"%x\r\n%s\r\n" % (8192, b"z" * 8192)
+            for _ in range(40):  # 320 KiB, far past the 64 KiB limit
+                writer.write(chunk)
+                with contextlib.suppress(ConnectionError):
+                    await writer.drain()
+            answer = await _read_all(reader, 3.0)
+        assert answer.startswith(b"HTTP/1.1 413 ")
+
+    run(scenario())

@@ -40,6 +40,9 @@ class _Refused(Exception):
         self.status = status
 
 
+_LINGER_SECONDS = 2.0
+"""How long a refused request's remaining bytes are read and dropped before closing."""
+
 _HEAD_SLACK = 16384
 """Bytes allowed beyond the target and header limits for the request line and line ends."""
 
@@ -50,6 +53,7 @@ class HttpConnection(asyncio.Protocol):
         "_body_limit",
         "_body_size",
         "_closing",
+        "_discarding",
         "_head_bytes",
         "_header_bytes",
         "_headers",
@@ -82,6 +86,7 @@ class HttpConnection(asyncio.Protocol):
         self._path = "/"
         self._query = ""
         self._closing = False
+        self._discarding = False
         self._stream: ResponseStream | None = None
         self._in_head = False
         self._head_bytes = 0
@@ -109,6 +114,8 @@ class HttpConnection(asyncio.Protocol):
             self._stream.lost()
 
     def data_received(self, data: bytes) -> None:
+        if self._discarding:
+            return  # after a refusal, until the client stops or the linger time is over
         if self._in_head:
             self._head_bytes += len(data)
             if (
@@ -260,7 +267,22 @@ class HttpConnection(asyncio.Protocol):
         }
         self._state.count_refused(status)
         self._send_unchecked(responses.text(status, messages[status], keep_alive=False))
-        self._close()
+        self._linger()
+
+    def _linger(self) -> None:
+        """Close after an answer the client may still be talking over (a refused body or
+        header): stop writing, discard what still arrives for a moment, then close. Closing
+        at once would make the kernel answer the client's next bytes with a reset, which can
+        destroy the answer before the client reads it."""
+        transport = self._transport
+        self.busy = False
+        self._in_head = False
+        self._discarding = True
+        if transport is None or transport.is_closing() or not transport.can_write_eof():
+            self._close()
+            return
+        transport.write_eof()
+        self.deadline = self._state.now() + _LINGER_SECONDS
 
     def _close(self) -> None:
         self.busy = False
@@ -269,8 +291,10 @@ class HttpConnection(asyncio.Protocol):
 
     def time_out(self) -> None:
         """Called when ``deadline`` passed: an unfinished request gets 408, an idle
-        keep-alive connection is closed."""
-        if self.busy:
+        keep-alive connection or a lingering one is closed."""
+        if self._discarding:
+            self._close()
+        elif self.busy:
             self._refuse(408)
         else:
             self._close()
