@@ -45,10 +45,15 @@ class CollectorProcess:
             raise AssertionError(message) from expired
 
 
-def start_collector(
-    tmp_path: Path, config_text: str | None = None, env: dict[str, str] | None = None
+def launch(
+    tmp_path: Path,
+    config_text: str | None = None,
+    env: dict[str, str] | None = None,
+    *,
+    own_session: bool = False,
 ) -> CollectorProcess:
-    """Run ``python -m divolte`` with ``config_text`` and wait until /ping answers."""
+    """Start ``python -m divolte`` on a free port without waiting for it; with
+    ``own_session`` in a process group of its own (so the group can be signalled)."""
     port = free_port()
     args = [sys.executable, "-m", "divolte"]
     if config_text is not None:
@@ -59,9 +64,22 @@ def start_collector(
     full_env = {**os.environ, "DIVOLTE_PORT": str(port), **(env or {})}
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
-            args, stdout=log_file, stderr=subprocess.STDOUT, env=full_env, cwd=tmp_path
+            args,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=full_env,
+            cwd=tmp_path,
+            start_new_session=own_session,
         )
-    collector = CollectorProcess(process, port, log_path)
+    return CollectorProcess(process, port, log_path)
+
+
+def start_collector(
+    tmp_path: Path, config_text: str | None = None, env: dict[str, str] | None = None
+) -> CollectorProcess:
+    """Run ``python -m divolte`` with ``config_text`` and wait until /ping answers."""
+    collector = launch(tmp_path, config_text, env)
+    process = collector.process
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if process.poll() is not None:

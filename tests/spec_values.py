@@ -99,3 +99,21 @@ TAG_DEFAULTS: dict[str, Any] = {
     "auto_page_view_event": True,
     "event_timeout_seconds": 0.75,
 }
+
+# The reference's standard beacon (correct checksum si9804 when sent with x).
+QUERY_B = {
+    "p": "0:i1t84hgy:5AF359Zjq5kUy98u4wQjlIZzWGhN~GlG",
+    "s": "0:i1t84hgy:95CbiPCYln_1e0a6rFvuRkDkeNnc6KC8",
+    "v": "0:1fF6GFGjDOQiEx_OxnTm_tl4BH91eGLF",
+    "e": "0:1fF6GFGjDOQiEx_OxnTm_tl4BH91eGLF0",
+    "c": "i1t8q2b6",
+    "n": "f",
+    "f": "f",
+    "l": "http://localhost:8290/",
+    "i": "1ak",
+    "j": "sj",
+    "k": "2",
+    "w": "uq",
+    "h": "qd",
+    "t": "pageView",
+}

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import fastavro
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.collector_process import CollectorProcess, file_sink_config, start_collector
 
@@ -85,10 +86,12 @@ def file_collector(tmp_path: Path) -> Iterator[Callable[[str], FileCollector]]:
 def browser() -> Iterator[Browser]:
     # Module scope, not session: Playwright's sync API keeps an event loop running in the
     # main thread while it is open, and later tests need asyncio.run().
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (install Debian's chromium package)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
+    if not Path(CHROMIUM).exists():  # a missing prerequisite fails loudly, never skips
+        pytest.fail(
+            f"no Chromium at {CHROMIUM}: run scripts/install-test-deps (Debian's chromium), "
+            'or leave the browser tests out with -m "not browser"'
+        )
+    with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )

@@ -4,23 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-# TESTS.md §0, standard query B (correct checksum si9804).
-QUERY_B = {
-    "p": "0:i1t84hgy:5AF359Zjq5kUy98u4wQjlIZzWGhN~GlG",
-    "s": "0:i1t84hgy:95CbiPCYln_1e0a6rFvuRkDkeNnc6KC8",
-    "v": "0:1fF6GFGjDOQiEx_OxnTm_tl4BH91eGLF",
-    "e": "0:1fF6GFGjDOQiEx_OxnTm_tl4BH91eGLF0",
-    "c": "i1t8q2b6",
-    "n": "f",
-    "f": "f",
-    "l": "http://localhost:8290/",
-    "i": "1ak",
-    "j": "sj",
-    "k": "2",
-    "w": "uq",
-    "h": "qd",
-    "t": "pageView",
-}
+from tests.spec_values import QUERY_B as QUERY_B  # re-exported for the integration tests
 
 # TESTS.md §0, standard query A (no checksum: corrupt).
 QUERY_A = {
@@ -42,19 +26,11 @@ QUERY_A = {
 
 # TESTS.md §2 non-ASCII query (checksum -ql2p2c).
 QUERY_NON_ASCII = {
+    **QUERY_B,
     "p": "0:i1t84hgy:party",
     "s": "0:i1t84hgy:session",
     "v": "0:pageView",
     "e": "0:eventId",
-    "c": "i1t8q2b6",
-    "n": "f",
-    "f": "f",
-    "l": "http://localhost:8290/",
-    "i": "1ak",
-    "j": "sj",
-    "k": "2",
-    "w": "uq",
-    "h": "qd",
     "t": "ụñ⚕©ºḌℨ",
 }
 

@@ -37,7 +37,7 @@ import pytest
 
 from divolte.base36 import to_base36
 from divolte.checksum import beacon_checksum
-from tests.collector_process import CollectorProcess, file_sink_config, free_port
+from tests.collector_process import CollectorProcess, file_sink_config, free_port, launch
 from tests.infra.nginx import Nginx, make_self_signed_certificate, start_nginx
 from tests.integration.beacons import QUERY_B, encode
 
@@ -583,20 +583,11 @@ def test_sigkill_under_load_then_restart(
 def _start_in_own_session(directory: Path, extra: str) -> tuple[subprocess.Popen[bytes], Path]:
     """A two-worker collector in its own process group (so that the group can be signalled
     without touching pytest); returns once both workers serve."""
-    (directory / "files").mkdir()
-    config = directory / "collector.conf"
     files = directory / "files"
-    config.write_text(file_sink_config(files, files, f"global.server.workers = 2\n{extra}"))
-    log = directory / "collector.log"
-    env = {**os.environ, "DIVOLTE_PORT": str(free_port())}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "divolte", "--config", str(config)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
+    files.mkdir()
+    config = file_sink_config(files, files, f"global.server.workers = 2\n{extra}")
+    collector = launch(directory, config, own_session=True)
+    process, log = collector.process, collector.log_path
     deadline = time.monotonic() + 20
     while "All 2 workers are serving" not in log.read_text():
         assert time.monotonic() < deadline and process.poll() is None, log.read_text()

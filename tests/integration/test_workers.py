@@ -5,15 +5,13 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.collector_process import file_sink_config, free_port, start_collector
+from tests.collector_process import file_sink_config, launch, start_collector
 from tests.http_client import get
 from tests.integration.beacons import QUERY_B, encode
 
@@ -82,17 +80,8 @@ def test_sigterm_while_workers_start_stops_cleanly(tmp_path: Path) -> None:
     """A worker that gets SIGTERM before its event loop runs must still shut down."""
     publish = tmp_path / "publish"
     publish.mkdir()
-    config = tmp_path / "collector.conf"
-    config.write_text(file_sink_config(publish, publish, TWO_WORKERS))
-    log = tmp_path / "collector.log"
-    env = {**os.environ, "DIVOLTE_PORT": str(free_port())}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "divolte", "--config", str(config)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
+    collector = launch(tmp_path, file_sink_config(publish, publish, TWO_WORKERS))
+    process, log = collector.process, collector.log_path
     deadline = time.monotonic() + 20
     while "Started worker 2" not in log.read_text():
         assert time.monotonic() < deadline and process.poll() is None, log.read_text()

@@ -3,7 +3,7 @@
 ``build_city_database`` writes a GeoIP2-City file holding the reference's test record
 (Bussum, every §6.7 field) and MaxMind's test address 81.2.69.142 (London, GB); the
 integration test uses it too. A few checks run against the real 2018 GeoLite2 City file of
-the ``maxminddb-geolite2`` package when it is installed.
+the ``maxminddb-geolite2`` package (a test dependency).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import geolite2
 import pytest
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet  # type: ignore[import-untyped]
@@ -230,9 +231,6 @@ def test_build_enrichment_with_geo(city_file: Path) -> None:
         assert enrichment.geo("192.0.2.1") == EXPECTED_BUSSUM
     finally:
         enrichment.close()
-
-
-geolite2 = pytest.importorskip("geolite2", reason="maxminddb-geolite2 is not installed")
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ import mmh3
 import pytest
 
 from divolte.sources.tag import TagResource
-from tests.spec_values import MINCODE_TABLE, TAG_DEFAULTS
+from tests.spec_values import MINCODE_TABLE, QUERY_B, TAG_DEFAULTS
 
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(
@@ -171,17 +171,7 @@ def canonical_pairs(**values: str) -> list[str]:
     return [f"{name}={value}" for name, value in values.items()]
 
 
-CHECKSUM_BASE = {
-    "c": "i1t8q2b6",
-    "n": "f",
-    "f": "f",
-    "l": "http://localhost:8290/",
-    "i": "1ak",
-    "j": "sj",
-    "k": "2",
-    "w": "uq",
-    "h": "qd",
-}
+CHECKSUM_BASE = {name: QUERY_B[name] for name in "cnflijkwh"}
 CHECKSUM_CASES = [
     (
         canonical_pairs(

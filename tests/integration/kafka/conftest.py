@@ -92,16 +92,19 @@ class Broker:
             consumer.close()
 
 
-def _java_and_maven() -> str | None:
+def _require_java_and_maven() -> None:
+    """A missing prerequisite fails loudly, never skips."""
     missing = [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
-    return f"{' and '.join(missing)} not on PATH (the Kafka broker needs them)" if missing else None
+    if missing:
+        pytest.fail(
+            f"{' and '.join(missing)} not on PATH (the Kafka broker needs them): run "
+            'scripts/install-test-deps, or leave these tests out with -m "not kafka"'
+        )
 
 
 @pytest.fixture(scope="session")
 def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    reason = _java_and_maven()
-    if reason:
-        pytest.skip(reason)
+    _require_java_and_maven()
     broker = Broker(tmp_path_factory.mktemp("kafka"))
     try:
         yield broker.start()
@@ -112,9 +115,7 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
 @pytest.fixture
 def new_broker(tmp_path: Path) -> Iterator[Broker]:
     """A broker of the test's own, not started: the test starts (and restarts) it."""
-    reason = _java_and_maven()
-    if reason:
-        pytest.skip(reason)
+    _require_java_and_maven()
     broker = Broker(tmp_path / "kafka")
     yield broker
     broker.stop()
